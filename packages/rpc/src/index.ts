@@ -1,0 +1,5 @@
+export { callContext, type CallContext } from './call-context.js';
+export { handlers, type HandlerOptions } from './handlers.js';
+export { createLogger, type Logger } from './logger.js';
+export { startGrpcServer, type RunningServer, type ServiceRegistration } from './server.js';
+export { grpcError, toServiceError } from './status.js';

@@ -1,0 +1,260 @@
+import { failedPrecondition, invalidArgument } from '@jitsuin/errors';
+
+/**
+ * The contract envelope and its lifecycle, as rules without I/O:
+ * DRAFT → SENT → (PARTIALLY_SIGNED)* → SIGNED → SEALED/ARCHIVED, with the side exits
+ * DECLINED, VOIDED and EXPIRED.
+ */
+
+export type ContractKind = 'MORTGAGE' | 'LEASE' | 'OTHER';
+export type ContractState =
+  | 'DRAFT'
+  | 'SENT'
+  | 'PARTIALLY_SIGNED'
+  | 'SIGNED'
+  | 'SEALED'
+  | 'ARCHIVED'
+  | 'DECLINED'
+  | 'VOIDED'
+  | 'EXPIRED';
+export type PartyKind = 'PERSON' | 'ORGANIZATION';
+export type PartyRole =
+  | 'BORROWER'
+  | 'CO_BORROWER'
+  | 'GUARANTOR'
+  | 'LENDER'
+  | 'TENANT'
+  | 'LANDLORD'
+  | 'LICENSED_AGENT'
+  | 'AGENCY'
+  | 'OTHER';
+export type Gender = 'MALE' | 'FEMALE' | 'UNKNOWN';
+
+/** The basic-4 facts a signer's certificate must show; only those given are compared. */
+export interface ExpectedFacts {
+  name: string;
+  address?: string;
+  /** YYYY-MM-DD */
+  dateOfBirth?: string;
+  gender?: Gender;
+}
+
+export interface Party {
+  id: string;
+  kind: PartyKind;
+  role: PartyRole;
+  email?: string;
+  /** Persons only: organisations seal with a certificate the platform holds. */
+  expectedFacts?: ExpectedFacts;
+}
+
+export interface ContractDocument {
+  documentId: string;
+  title: string;
+}
+
+export interface SigningStep {
+  partyIds: string[];
+}
+
+export interface ContractEnd {
+  reason: 'DECLINED' | 'VOIDED' | 'EXPIRED';
+  partyId?: string;
+  comment?: string;
+  at: Date;
+}
+
+export interface ContractDraft {
+  tenantId: string;
+  title: string;
+  kind: ContractKind;
+  parties: Party[];
+  documents: ContractDocument[];
+  steps: SigningStep[];
+  deadline: Date;
+}
+
+export interface Contract extends ContractDraft {
+  id: string;
+  state: ContractState;
+  createdAt: Date;
+  updatedAt: Date;
+  sentAt?: Date;
+  end?: ContractEnd;
+  version: number;
+}
+
+export const limits = {
+  parties: 20,
+  documents: 20,
+  title: 200,
+  comment: 1000,
+  /** A contract left open longer than this is a mistake, not a deadline. */
+  deadlineDays: 366,
+} as const;
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
+
+export function checkId(what: string, value: string): string {
+  if (!ID_PATTERN.test(value)) {
+    throw invalidArgument(
+      `${what} must be 1 to 64 letters, digits, '.', '_' or '-' (got ${JSON.stringify(value.slice(0, 70))})`,
+    );
+  }
+  return value;
+}
+
+function checkText(what: string, value: string, max: number, required = true): string {
+  const trimmed = value.trim();
+  if (required && trimmed === '') throw invalidArgument(`${what} is required`);
+  if (trimmed.length > max) throw invalidArgument(`${what} is longer than ${max} characters`);
+  return trimmed;
+}
+
+function checkDateOfBirth(value: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const date = match ? new Date(`${value}T00:00:00Z`) : undefined;
+  if (!date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
+    throw invalidArgument(`date of birth must be a real date written YYYY-MM-DD`);
+  }
+  return value;
+}
+
+function checkParty(party: Party, index: number): Party {
+  const where = `party ${index + 1}`;
+  checkId(`${where} id`, party.id);
+  const email = party.email ? checkText(`${where} email`, party.email, 320, false) : undefined;
+  if (email && !EMAIL_PATTERN.test(email)) throw invalidArgument(`${where} email is not an address`);
+  if (party.kind === 'ORGANIZATION') {
+    if (party.expectedFacts) {
+      throw invalidArgument(`${where} is an organisation: it has no basic-4 facts to expect`);
+    }
+    return { id: party.id, kind: party.kind, role: party.role, email };
+  }
+  const facts = party.expectedFacts;
+  if (!facts || facts.name.trim() === '') {
+    throw invalidArgument(`${where} is a person: the name on their card is required`);
+  }
+  return {
+    id: party.id,
+    kind: party.kind,
+    role: party.role,
+    email,
+    expectedFacts: {
+      name: checkText(`${where} name`, facts.name, 100),
+      address: facts.address ? checkText(`${where} address`, facts.address, 300) : undefined,
+      dateOfBirth: facts.dateOfBirth ? checkDateOfBirth(facts.dateOfBirth) : undefined,
+      gender: facts.gender,
+    },
+  };
+}
+
+/** Checks a new contract and returns it normalised; every problem names what to fix. */
+export function checkDraft(draft: ContractDraft, now: Date): ContractDraft {
+  checkId('tenant id', draft.tenantId);
+  const title = checkText('title', draft.title, limits.title);
+
+  if (draft.parties.length === 0) throw invalidArgument('a contract needs at least one party');
+  if (draft.parties.length > limits.parties) {
+    throw invalidArgument(`a contract has at most ${limits.parties} parties`);
+  }
+  const parties = draft.parties.map(checkParty);
+  const partyIds = new Set<string>();
+  for (const party of parties) {
+    if (partyIds.has(party.id)) throw invalidArgument(`party id ${party.id} is used twice`);
+    partyIds.add(party.id);
+  }
+
+  if (draft.documents.length === 0) throw invalidArgument('a contract needs at least one document');
+  if (draft.documents.length > limits.documents) {
+    throw invalidArgument(`a contract has at most ${limits.documents} documents`);
+  }
+  const documentIds = new Set<string>();
+  const documents = draft.documents.map((doc, i) => {
+    checkId(`document ${i + 1} id`, doc.documentId);
+    if (documentIds.has(doc.documentId)) {
+      throw invalidArgument(`document ${doc.documentId} is listed twice`);
+    }
+    documentIds.add(doc.documentId);
+    return { documentId: doc.documentId, title: checkText(`document ${i + 1} title`, doc.title, limits.title) };
+  });
+
+  if (draft.steps.length === 0) throw invalidArgument('a contract needs at least one signing step');
+  const placed = new Set<string>();
+  const steps = draft.steps.map((step, i) => {
+    if (step.partyIds.length === 0) throw invalidArgument(`signing step ${i + 1} has no party`);
+    for (const id of step.partyIds) {
+      if (!partyIds.has(id)) throw invalidArgument(`signing step ${i + 1} names unknown party ${id}`);
+      if (placed.has(id)) throw invalidArgument(`party ${id} is in more than one signing step`);
+      placed.add(id);
+    }
+    return { partyIds: [...step.partyIds] };
+  });
+  const unplaced = [...partyIds].filter((id) => !placed.has(id));
+  if (unplaced.length > 0) {
+    throw invalidArgument(`every party signs in a step; not placed: ${unplaced.join(', ')}`);
+  }
+
+  if (Number.isNaN(draft.deadline.getTime())) throw invalidArgument('a deadline is required');
+  if (draft.deadline <= now) throw invalidArgument('the deadline must be in the future');
+  if (draft.deadline.getTime() - now.getTime() > limits.deadlineDays * 86_400_000) {
+    throw invalidArgument(`the deadline must be within ${limits.deadlineDays} days`);
+  }
+
+  return { tenantId: draft.tenantId, title, kind: draft.kind, parties, documents, steps, deadline: draft.deadline };
+}
+
+export type ContractAction =
+  | { type: 'send' }
+  | { type: 'void'; comment?: string }
+  | { type: 'decline'; partyId: string; comment?: string }
+  | { type: 'expire' };
+
+/** What an action changes; the caller stores it, with its events, in one update. */
+export interface ContractChange {
+  state: ContractState;
+  sentAt?: Date;
+  end?: ContractEnd;
+}
+
+const OPEN_FOR_SIGNING: readonly ContractState[] = ['SENT', 'PARTIALLY_SIGNED'];
+
+function refuse(contract: Contract, action: string, allowed: readonly ContractState[]): never {
+  throw failedPrecondition(
+    `cannot ${action} a contract that is ${contract.state}; only when ${allowed.join(' or ')}`,
+  );
+}
+
+export function decide(contract: Contract, action: ContractAction, now: Date): ContractChange {
+  switch (action.type) {
+    case 'send': {
+      if (contract.state !== 'DRAFT') refuse(contract, 'send', ['DRAFT']);
+      if (contract.deadline <= now) {
+        throw failedPrecondition('the deadline has passed; create the contract again with a new one');
+      }
+      return { state: 'SENT', sentAt: now };
+    }
+    case 'void': {
+      const allowed: ContractState[] = ['DRAFT', ...OPEN_FOR_SIGNING];
+      if (!allowed.includes(contract.state)) refuse(contract, 'void', allowed);
+      const comment = action.comment ? checkText('comment', action.comment, limits.comment, false) : undefined;
+      return { state: 'VOIDED', end: { reason: 'VOIDED', comment, at: now } };
+    }
+    case 'decline': {
+      if (!OPEN_FOR_SIGNING.includes(contract.state)) refuse(contract, 'decline', OPEN_FOR_SIGNING);
+      if (!contract.parties.some((p) => p.id === action.partyId)) {
+        throw invalidArgument(`party ${action.partyId} is not a party of this contract`);
+      }
+      const comment = action.comment ? checkText('comment', action.comment, limits.comment, false) : undefined;
+      return { state: 'DECLINED', end: { reason: 'DECLINED', partyId: action.partyId, comment, at: now } };
+    }
+    case 'expire': {
+      if (!OPEN_FOR_SIGNING.includes(contract.state)) refuse(contract, 'expire', OPEN_FOR_SIGNING);
+      if (now < contract.deadline) {
+        throw failedPrecondition(`the deadline ${contract.deadline.toISOString()} has not passed yet`);
+      }
+      return { state: 'EXPIRED', end: { reason: 'EXPIRED', at: now } };
+    }
+  }
+}

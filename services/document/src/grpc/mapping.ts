@@ -1,0 +1,100 @@
+import { invalidArgument } from '@jitsuin/errors';
+import type * as pb from '@jitsuin/proto/document/v1/document';
+import type { Contract, ContractDraft, ExpectedFacts, Party } from '../domain/contract.js';
+import type { Document, Revision } from '../domain/document.js';
+import { contractKinds, contractStates, endReasons, genders, partyKinds, partyRoles, revisionKinds } from '../protobuf/enums.js';
+
+/** Protobuf messages to domain values and back; enums are checked on the way in. */
+
+function factsFromProto(facts: pb.ExpectedFacts | undefined): ExpectedFacts | undefined {
+  if (!facts) return undefined;
+  return {
+    name: facts.name,
+    address: facts.address || undefined,
+    dateOfBirth: facts.dateOfBirth || undefined,
+    gender: facts.gender ? genders.fromProto(facts.gender) : undefined,
+  };
+}
+
+function partyFromProto(party: pb.Party): Party {
+  return {
+    id: party.id,
+    kind: partyKinds.fromProto(party.kind),
+    role: partyRoles.fromProto(party.role),
+    email: party.email || undefined,
+    expectedFacts: factsFromProto(party.expectedFacts),
+  };
+}
+
+export function draftFromProto(request: pb.CreateContractRequest): ContractDraft {
+  if (!request.deadline) throw invalidArgument('a deadline is required');
+  return {
+    tenantId: request.tenantId,
+    title: request.title,
+    kind: contractKinds.fromProto(request.kind),
+    parties: request.parties.map(partyFromProto),
+    documents: request.documents.map((d) => ({ documentId: d.documentId, title: d.title })),
+    steps: request.steps.map((s) => ({ partyIds: s.partyIds })),
+    deadline: request.deadline,
+  };
+}
+
+export function contractToProto(contract: Contract): pb.Contract {
+  return {
+    id: contract.id,
+    tenantId: contract.tenantId,
+    title: contract.title,
+    kind: contractKinds.toProto[contract.kind],
+    state: contractStates.toProto[contract.state],
+    parties: contract.parties.map((p) => ({
+      id: p.id,
+      kind: partyKinds.toProto[p.kind],
+      role: partyRoles.toProto[p.role],
+      email: p.email ?? '',
+      expectedFacts: p.expectedFacts && {
+        name: p.expectedFacts.name,
+        address: p.expectedFacts.address ?? '',
+        dateOfBirth: p.expectedFacts.dateOfBirth ?? '',
+        gender: p.expectedFacts.gender ? genders.toProto[p.expectedFacts.gender] : 0,
+      },
+    })),
+    documents: contract.documents.map((d) => ({ documentId: d.documentId, title: d.title })),
+    steps: contract.steps.map((s) => ({ partyIds: s.partyIds })),
+    deadline: contract.deadline,
+    createdAt: contract.createdAt,
+    updatedAt: contract.updatedAt,
+    sentAt: contract.sentAt,
+    end: contract.end && {
+      reason: endReasons.toProto[contract.end.reason],
+      partyId: contract.end.partyId ?? '',
+      comment: contract.end.comment ?? '',
+      at: contract.end.at,
+    },
+    version: contract.version,
+  };
+}
+
+export function revisionToProto(revision: Revision): pb.Revision {
+  return {
+    id: revision.id,
+    parentId: revision.parentId ?? '',
+    sha256: revision.sha256,
+    size: revision.size,
+    kind: revisionKinds.toProto[revision.kind],
+    madeBy: revision.madeBy,
+    description: revision.description ?? '',
+    createdAt: revision.createdAt,
+  };
+}
+
+export function documentToProto(document: Document): pb.Document {
+  return {
+    id: document.id,
+    tenantId: document.tenantId,
+    contractId: document.contractId ?? '',
+    filename: document.filename,
+    revisions: document.revisions.map(revisionToProto),
+    headRevisionId: document.headRevisionId,
+    createdAt: document.createdAt,
+  };
+}

@@ -1,0 +1,70 @@
+import { createKafka, ensureTopics, EventPublisher, OutboxRelay, type OutboxCollection } from '@jitsuin/events';
+import { startGrpcServer, type Logger } from '@jitsuin/rpc';
+import { Contracts } from './app/contracts.js';
+import { Documents } from './app/documents.js';
+import type { DocumentConfig } from './config.js';
+import { documentService } from './grpc/document-service.js';
+import { BlobStore } from './store/blobs.js';
+import { ContractRepository, contractModel } from './store/contracts.js';
+import { connectStore } from './store/db.js';
+import { DocumentRepository, documentModel } from './store/documents.js';
+
+export interface RunningDocumentService {
+  address: string;
+  /** Stop taking calls, finish those in flight, publish what is pending, close connections. */
+  stop(): Promise<void>;
+}
+
+/** Connects to the store, prepares its indexes, and returns the collections with outboxes. */
+export async function openStore(config: DocumentConfig) {
+  const connection = await connectStore(config.mongoUrl);
+  const contracts = contractModel(connection);
+  const documents = documentModel(connection);
+  const blobs = new BlobStore(connection);
+  await Promise.all([contracts.createIndexes(), documents.createIndexes(), blobs.ensureIndexes()]);
+  return { connection, contracts, documents, blobs, outboxes: [contracts.collection, documents.collection] };
+}
+
+export function outboxRelay(config: DocumentConfig, outboxes: OutboxCollection[], logger: Logger) {
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'document-relay' });
+  return new OutboxRelay({
+    collections: outboxes,
+    leaseMs: config.relayLeaseMs,
+    pollMs: config.relayPollMs,
+    connectPublisher: async () => {
+      await ensureTopics(kafka);
+      return EventPublisher.connect(kafka);
+    },
+    onError: (err, failures) => {
+      // One line per outage, not per retry.
+      if (failures === 1) logger.warn({ err: String(err) }, 'cannot publish events; they wait in the outbox');
+    },
+  });
+}
+
+export async function startDocumentService(config: DocumentConfig, logger: Logger): Promise<RunningDocumentService> {
+  const store = await openStore(config);
+  const relay = config.runRelay ? outboxRelay(config, store.outboxes, logger) : undefined;
+  const nudge = () => relay?.nudge();
+  const app = {
+    contracts: new Contracts(new ContractRepository(store.contracts), new DocumentRepository(store.documents), nudge),
+    documents: new Documents(new DocumentRepository(store.documents), store.blobs, config.maxDocumentBytes, nudge),
+  };
+  const server = await startGrpcServer({
+    host: config.grpcHost,
+    port: config.grpcPort,
+    services: [documentService(app, logger)],
+    logger,
+  });
+  relay?.start();
+  server.setServing(true);
+
+  return {
+    address: server.address,
+    stop: async () => {
+      await server.shutdown(config.shutdownGraceMs);
+      await relay?.stop();
+      await store.connection.close();
+    },
+  };
+}

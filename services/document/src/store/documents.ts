@@ -1,0 +1,111 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Document, Revision } from '../domain/document.js';
+import { outboxFields, type OutboxEntry } from './outbox.js';
+
+interface DocumentRecord extends Omit<Document, 'id'> {
+  _id: string;
+  outbox: OutboxEntry[];
+  outboxPending: boolean;
+  relayLeaseUntil: Date | null;
+}
+
+const revisionSchema = new Schema<Revision>(
+  {
+    id: String,
+    parentId: String,
+    sha256: String,
+    size: Number,
+    kind: String,
+    madeBy: String,
+    description: String,
+    createdAt: Date,
+  },
+  { _id: false },
+);
+
+const documentSchema = new Schema<DocumentRecord>(
+  {
+    _id: String,
+    tenantId: { type: String, required: true },
+    contractId: String,
+    filename: String,
+    revisions: [revisionSchema],
+    headRevisionId: String,
+    createdAt: Date,
+    version: Number,
+    ...outboxFields,
+  },
+  { versionKey: false, minimize: true },
+);
+
+export type DocumentModel = Model<DocumentRecord>;
+
+export function documentModel(connection: Connection): DocumentModel {
+  return connection.model<DocumentRecord>('Document', documentSchema, 'documents');
+}
+
+function toDocument(record: DocumentRecord): Document {
+  const { _id, outbox: _outbox, outboxPending: _pending, relayLeaseUntil: _lease, ...rest } = record;
+  return { id: _id, ...rest };
+}
+
+export class DocumentRepository {
+  constructor(private readonly model: DocumentModel) {}
+
+  async insert(document: Document, events: OutboxEntry[]): Promise<void> {
+    const { id, ...rest } = document;
+    await this.model.collection.insertOne({
+      _id: id,
+      ...rest,
+      outbox: events,
+      outboxPending: events.length > 0,
+      relayLeaseUntil: null,
+    } as never);
+  }
+
+  async find(tenantId: string, id: string): Promise<Document | undefined> {
+    const record = await this.model.findOne({ _id: id, tenantId }).lean<DocumentRecord>();
+    return record ? toDocument(record) : undefined;
+  }
+
+  async findMany(tenantId: string, ids: string[]): Promise<Document[]> {
+    const records = await this.model.find({ _id: { $in: ids }, tenantId }).lean<DocumentRecord[]>();
+    return records.map(toDocument);
+  }
+
+  /** Appends a revision if `parentId` is still the head. False when it no longer is. */
+  async appendRevision(document: Document, revision: Revision, events: OutboxEntry[]): Promise<boolean> {
+    const result = await this.model.collection.updateOne(
+      { _id: document.id, headRevisionId: revision.parentId } as never,
+      {
+        $push: { revisions: revision, outbox: { $each: events } },
+        $set: { headRevisionId: revision.id, outboxPending: true },
+        $inc: { version: 1 },
+      } as never,
+    );
+    return result.matchedCount === 1;
+  }
+
+  /**
+   * Gives free documents to a contract. All or nothing: when one is taken already, the
+   * ones given here are released and false is returned.
+   */
+  async attach(tenantId: string, ids: string[], contractId: string): Promise<boolean> {
+    const result = await this.model.updateMany(
+      { _id: { $in: ids }, tenantId, contractId: null },
+      { $set: { contractId } },
+    );
+    if (result.modifiedCount === ids.length) return true;
+    await this.detach(ids, contractId);
+    return false;
+  }
+
+  async detach(ids: string[], contractId: string): Promise<void> {
+    await this.model.updateMany({ _id: { $in: ids }, contractId }, { $unset: { contractId: 1 } });
+  }
+
+  /** Whether any revision of any document still refers to this content. */
+  async references(sha256: string): Promise<boolean> {
+    return (await this.model.exists({ 'revisions.sha256': sha256 })) !== null;
+  }
+}

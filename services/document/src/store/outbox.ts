@@ -1,0 +1,21 @@
+import { Schema } from 'mongoose';
+
+/**
+ * An event waiting in the document whose change produced it. The change and its events are
+ * written in one update, so neither exists without the other; the relay publishes the
+ * events and removes them (packages/events).
+ */
+export interface OutboxEntry {
+  _id: string;
+  type: string;
+  data: Buffer;
+}
+
+export const outboxFields = {
+  outbox: {
+    type: [new Schema<OutboxEntry>({ _id: String, type: String, data: Buffer }, { _id: false })],
+    default: [],
+  },
+  outboxPending: { type: Boolean, default: false, index: true },
+  relayLeaseUntil: { type: Date, default: null },
+};
