@@ -75,7 +75,8 @@ export function handlers(options: HandlerOptions) {
           }
         })().then(
           () => call.end(),
-          (err: unknown) => call.destroy(fail(method, err)),
+          // grpc-js turns an 'error' event on a server stream into the call's status.
+          (err: unknown) => call.emit('error', fail(method, err)),
         ).finally(dispose);
       };
     },

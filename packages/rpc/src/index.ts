@@ -3,3 +3,10 @@ export { handlers, type HandlerOptions } from './handlers.js';
 export { createLogger, type Logger } from './logger.js';
 export { startGrpcServer, type RunningServer, type ServiceRegistration } from './server.js';
 export { grpcError, toServiceError } from './status.js';
+export {
+  callClientStream,
+  callUnary,
+  type CallSettings,
+  type ClientStreamMethod,
+  type UnaryMethod,
+} from './client.js';

@@ -14,6 +14,8 @@ export interface DocumentConfig {
   relayPollMs: number;
   /** How long a relay's claim holds; a relay that died is taken over after this. */
   relayLeaseMs: number;
+  /** Documents the relay publishes in one batch. */
+  relayBatchSize: number;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -39,6 +41,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DocumentConfig
     runRelay: env.DOCUMENT_RUN_RELAY !== 'false',
     relayPollMs: integer(env, 'RELAY_POLL_MS', 500, 10, 60_000),
     relayLeaseMs: integer(env, 'RELAY_LEASE_MS', 10_000, 100, 600_000),
+    relayBatchSize: integer(env, 'RELAY_BATCH_SIZE', 100, 1, 1000),
   };
 }
 

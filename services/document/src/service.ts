@@ -31,6 +31,7 @@ export function outboxRelay(config: DocumentConfig, outboxes: OutboxCollection[]
     collections: outboxes,
     leaseMs: config.relayLeaseMs,
     pollMs: config.relayPollMs,
+    batchSize: config.relayBatchSize,
     connectPublisher: async () => {
       await ensureTopics(kafka);
       return EventPublisher.connect(kafka);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import mongoose, { type Connection } from 'mongoose';
 import { invalidArgument, resourceExhausted } from '@jitsuin/errors';
@@ -25,6 +25,8 @@ export interface BlobCheck {
 }
 
 const EDGE = 1024;
+/** Chunks fetched per round trip when reading: bounds the memory a download holds. */
+const READ_BATCH_CHUNKS = 4;
 /** GridFS chunk size: larger chunks mean fewer documents per file in the store. */
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -42,19 +44,21 @@ interface BlobIndexRecord {
 export class BlobStore {
   private readonly bucket: GridFSBucket;
   private readonly index: mongoose.mongo.Collection<BlobIndexRecord>;
-  private readonly db: mongoose.mongo.Db;
+  private readonly files: mongoose.mongo.Collection<{ _id: ObjectId; chunkSize: number }>;
+  private readonly chunks: mongoose.mongo.Collection<{ files_id: ObjectId; n: number; data: { buffer: Uint8Array } }>;
 
   constructor(connection: Connection) {
     const db = connection.db;
     if (!db) throw new Error('the store connection is not open');
     this.bucket = new mongoose.mongo.GridFSBucket(db, { bucketName: 'blobs', chunkSizeBytes: CHUNK_BYTES });
     this.index = db.collection<BlobIndexRecord>('blobs.index');
-    this.db = db;
+    this.files = db.collection('blobs.files');
+    this.chunks = db.collection('blobs.chunks');
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.db.collection('blobs.chunks').createIndex({ files_id: 1, n: 1 }, { unique: true });
-    await this.db.collection('blobs.files').createIndex({ filename: 1, uploadDate: 1 });
+    await this.chunks.createIndex({ files_id: 1, n: 1 }, { unique: true });
+    await this.files.createIndex({ filename: 1, uploadDate: 1 });
   }
 
   /**
@@ -63,49 +67,24 @@ export class BlobStore {
    */
   async put(chunks: AsyncIterable<Buffer>, check: BlobCheck, signal: AbortSignal): Promise<{ blob: Blob; created: boolean }> {
     const upload = this.bucket.openUploadStream('upload');
+    // Errors come back through the write callbacks; the listener keeps them from being thrown.
+    upload.on('error', () => undefined);
+    const write = (chunk: Buffer) =>
+      new Promise<void>((resolve, reject) => upload.write(chunk, (err) => (err ? reject(err) : resolve())));
     const hash = createHash('sha256');
-    const prefixHash = check.prefix ? createHash('sha256') : undefined;
     let size = 0;
-    let head: Buffer = Buffer.alloc(0);
-    let headChecked = !check.head;
-    let tail: Buffer = Buffer.alloc(0);
     try {
-      for await (const chunk of chunks) {
+      // One chunk at a time, each written before the next: when a check refuses the file,
+      // no write is in flight, and abort() removes every chunk written.
+      for await (const chunk of inspected(chunks, check, hash, (n) => (size = n))) {
         signal.throwIfAborted();
-        size += chunk.length;
-        if (size > check.maxBytes) {
-          throw resourceExhausted(`the file is larger than the limit of ${check.maxBytes} bytes`);
-        }
-        hash.update(chunk);
-        if (prefixHash && check.prefix) {
-          const before = size - chunk.length;
-          if (before < check.prefix.size) prefixHash.update(chunk.subarray(0, check.prefix.size - before));
-        }
-        if (!headChecked) {
-          head = Buffer.concat([head, chunk.subarray(0, EDGE)]);
-          if (head.length >= EDGE) {
-            check.head?.(head);
-            headChecked = true;
-          }
-        }
-        tail = chunk.length >= EDGE ? chunk.subarray(chunk.length - EDGE) : Buffer.concat([tail, chunk]).subarray(-EDGE);
-        if (!upload.write(chunk)) await onceDrained(upload, signal);
+        await write(chunk);
       }
       signal.throwIfAborted();
-      if (size === 0) throw invalidArgument('the file is empty');
-      if (!headChecked) check.head?.(head);
-      check.tail?.(tail, size);
-      if (check.prefix && prefixHash) {
-        if (size <= check.prefix.size || prefixHash.digest('hex') !== check.prefix.sha256) {
-          throw invalidArgument(
-            'the new revision does not extend its parent: an incremental update must keep every byte of the parent',
-          );
-        }
-      }
       await new Promise<void>((resolve, reject) => upload.end((err?: Error | null) => (err ? reject(err) : resolve())));
     } catch (err) {
       await upload.abort().catch(() => undefined);
-      throw err;
+      throw signal.aborted ? signal.reason : err;
     }
 
     const blob = { sha256: hash.digest('hex'), size };
@@ -128,21 +107,84 @@ export class BlobStore {
     await this.bucket.delete(record.fileId).catch(() => undefined);
   }
 
-  /** The bytes [start, end) of a blob. */
+  /**
+   * The bytes [start, end) of a blob, read a few chunks at a time. (GridFS's own download
+   * stream asks for every chunk in one batch, and FerretDB answers that in one message: a
+   * 100 MB document would be held in memory whole.)
+   */
   async open(sha256: string, start: number, end: number): Promise<Readable> {
     const record = await this.index.findOne({ _id: sha256 });
     if (!record) throw new Error(`blob ${sha256} is referenced but missing from the store`);
-    return this.bucket.openDownloadStream(record.fileId, { start, end });
+    const file = await this.files.findOne({ _id: record.fileId });
+    if (!file) throw new Error(`blob ${sha256} has no GridFS file`);
+    const chunkSize = file.chunkSize;
+    const first = Math.floor(start / chunkSize);
+    const last = Math.floor(Math.max(start, end - 1) / chunkSize);
+    const cursor = this.chunks
+      .find({ files_id: record.fileId, n: { $gte: first, $lte: last } })
+      .sort({ n: 1 })
+      .batchSize(READ_BATCH_CHUNKS);
+    async function* bytes(): AsyncIterable<Buffer> {
+      let expected = first;
+      try {
+        for await (const chunk of cursor) {
+          if (chunk.n !== expected) throw new Error(`blob ${sha256} is missing chunk ${expected}`);
+          const data = Buffer.from(chunk.data.buffer);
+          const offset = chunk.n * chunkSize;
+          const from = Math.max(0, start - offset);
+          const to = Math.min(data.length, end - offset);
+          if (to > from) yield data.subarray(from, to);
+          expected += 1;
+        }
+      } finally {
+        await cursor.close();
+      }
+    }
+    return Readable.from(bytes(), { objectMode: false });
   }
 }
 
-function onceDrained(stream: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    stream.once('drain', () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-  });
+/** Passes the chunks through, hashing, counting and checking them on the way. */
+async function* inspected(
+  chunks: AsyncIterable<Buffer>,
+  check: BlobCheck,
+  hash: Hash,
+  counted: (size: number) => void,
+): AsyncIterable<Buffer> {
+  const prefixHash = check.prefix ? createHash('sha256') : undefined;
+  let size = 0;
+  let head: Buffer = Buffer.alloc(0);
+  let headChecked = !check.head;
+  let tail: Buffer = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    size += chunk.length;
+    if (size > check.maxBytes) {
+      throw resourceExhausted(`the file is larger than the limit of ${check.maxBytes} bytes`);
+    }
+    hash.update(chunk);
+    if (prefixHash && check.prefix) {
+      const before = size - chunk.length;
+      if (before < check.prefix.size) prefixHash.update(chunk.subarray(0, check.prefix.size - before));
+    }
+    if (!headChecked) {
+      head = Buffer.concat([head, chunk.subarray(0, EDGE)]);
+      if (head.length >= EDGE) {
+        check.head?.(head);
+        headChecked = true;
+      }
+    }
+    tail = chunk.length >= EDGE ? chunk.subarray(chunk.length - EDGE) : Buffer.concat([tail, chunk]).subarray(-EDGE);
+    counted(size);
+    yield chunk;
+  }
+  if (size === 0) throw invalidArgument('the file is empty');
+  if (!headChecked) check.head?.(head);
+  check.tail?.(tail, size);
+  if (check.prefix && prefixHash) {
+    if (size <= check.prefix.size || prefixHash.digest('hex') !== check.prefix.sha256) {
+      throw invalidArgument(
+        'the new revision does not extend its parent: an incremental update must keep every byte of the parent',
+      );
+    }
+  }
 }

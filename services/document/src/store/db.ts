@@ -12,6 +12,8 @@ export async function connectStore(url: string, options: { selectionTimeoutMs?: 
     serverSelectionTimeoutMS: options.selectionTimeoutMs ?? 5000,
     maxPoolSize: 20,
   });
+  // The driver reconnects by itself; without a listener its 'error' events would crash us.
+  connection.on('error', () => undefined);
   await connection.asPromise();
   return connection;
 }

@@ -1,0 +1,30 @@
+export { Topics, topicForType, ensureTopics, type Topic, type EnsureTopicsOptions } from './topics.js';
+export {
+  EventEnvelope,
+  MAX_EVENT_BYTES,
+  eventType,
+  newEvent,
+  encodeEvent,
+  decodeEvent,
+  type EventPayload,
+  type NewEvent,
+} from './envelope.js';
+export { MalformedEventError } from './errors.js';
+export {
+  createKafka,
+  type KafkaOptions,
+  type KafkaLogFn,
+  type KafkaLogRecord,
+  type LogLevelName,
+} from './kafka.js';
+export { EventPublisher, EventHeaders } from './publisher.js';
+export {
+  EventConsumer,
+  type EventConsumerOptions,
+  type EventHandler,
+  type MessageMeta,
+} from './consumer.js';
+export { DeadLetterHeaders } from './dead-letter.js';
+export { type Backoff } from './backoff.js';
+export { isDuplicateKeyError } from './idempotency.js';
+export { OutboxRelay, type OutboxCollection, type OutboxRelayOptions } from './outbox-relay.js';

@@ -1,0 +1,172 @@
+import { backoffDelay, sleep, type Backoff } from './backoff.js';
+import { decodeEvent } from './envelope.js';
+import type { EventPublisher } from './publisher.js';
+
+/**
+ * The outbox: a service writes a state change and its events in one document update (the
+ * document's `outbox` array, with `outboxPending: true`); this relay publishes the events and
+ * then removes them from the document. Publishing comes first, so a relay that dies in between
+ * publishes again after its lease runs out: at least once, and consumers drop duplicates by
+ * event id. Several relays may run: each claims documents with a lease.
+ */
+
+/** The part of a MongoDB collection the relay uses (any driver version will do). */
+export interface OutboxCollection {
+  readonly collectionName: string;
+  find(filter: object, options: object): { toArray(): Promise<unknown[]> };
+  updateOne(filter: object, update: object): Promise<{ matchedCount: number }>;
+}
+
+interface PendingDocument {
+  _id: unknown;
+  outbox: { _id: string; data: BinaryLike }[];
+}
+
+export interface OutboxRelayOptions {
+  collections: OutboxCollection[];
+  /** Connects when there is something to publish; Kafka may be away when the service starts. */
+  connectPublisher: () => Promise<EventPublisher>;
+  /** How often to look for events when nobody nudges (a change made in this process does). */
+  pollMs?: number;
+  /** How long a claim holds; a relay that died is taken over after this. */
+  leaseMs?: number;
+  /** Documents per batch. */
+  batchSize?: number;
+  backoff?: Backoff;
+  onError?: (err: unknown, consecutiveFailures: number) => void;
+}
+
+export class OutboxRelay {
+  private readonly stopping = new AbortController();
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private readonly pollMs: number;
+  private readonly leaseMs: number;
+  private readonly batchSize: number;
+  private readonly backoff: Backoff;
+  private publisher: Promise<EventPublisher> | undefined;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.pollMs = options.pollMs ?? 500;
+    this.leaseMs = options.leaseMs ?? 10_000;
+    this.batchSize = options.batchSize ?? 100;
+    this.backoff = options.backoff ?? { initialMs: 200, maxMs: 5_000 };
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Look now: a change with events was just written. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  /** Finishes the batch in flight, then stops. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.wake?.();
+    await this.loop;
+    const publisher = await this.publisher?.catch(() => undefined);
+    await publisher?.close();
+  }
+
+  /** Publishes what is pending now, once; returns how many events it published. */
+  async drainOnce(): Promise<number> {
+    let published = 0;
+    for (const collection of this.options.collections) {
+      published += await this.relayBatch(collection);
+    }
+    return published;
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping.signal.aborted) {
+      try {
+        const published = await this.drainOnce();
+        failures = 0;
+        if (published > 0) continue;
+        await this.idle(this.pollMs);
+      } catch (err) {
+        failures += 1;
+        this.options.onError?.(err, failures);
+        await sleep(backoffDelay(failures, this.backoff), this.stopping.signal);
+      }
+    }
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const signal = this.stopping.signal;
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      this.wake = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private async relayBatch(collection: OutboxCollection): Promise<number> {
+    const claimed = await this.claim(collection);
+    if (claimed.length === 0) return 0;
+    const documents = (await collection
+      .find({ _id: { $in: claimed } }, { projection: { outbox: 1 } })
+      .toArray()) as PendingDocument[];
+    // In claim order, each document's events in their own order: one subject's events keep
+    // their order on its partition.
+    const events = documents.flatMap((d) => d.outbox.map((entry) => decodeEvent(asBytes(entry.data))));
+    try {
+      await (await this.connectedPublisher()).publish(events);
+    } catch (err) {
+      await Promise.all(claimed.map((id) => collection.updateOne({ _id: id }, { $set: { relayLeaseUntil: null } })));
+      throw err;
+    }
+    for (const document of documents) {
+      // $pullAll with the entries as read: FerretDB has no $pull by condition, and whole
+      // values leave alone whatever was appended meanwhile.
+      await collection.updateOne(
+        { _id: document._id },
+        { $pullAll: { outbox: document.outbox }, $set: { relayLeaseUntil: null } },
+      );
+      // Events written meanwhile keep the flag up: it is cleared only on an empty outbox.
+      await collection.updateOne({ _id: document._id, outbox: { $size: 0 } }, { $set: { outboxPending: false } });
+    }
+    return events.length;
+  }
+
+  private connectedPublisher(): Promise<EventPublisher> {
+    this.publisher ??= this.options.connectPublisher().catch((err: unknown) => {
+      this.publisher = undefined;
+      throw err;
+    });
+    return this.publisher;
+  }
+
+  /** Takes a lease on up to batchSize documents with pending events. */
+  private async claim(collection: OutboxCollection): Promise<unknown[]> {
+    const now = new Date();
+    const free = { $or: [{ relayLeaseUntil: null }, { relayLeaseUntil: { $lt: now } }] };
+    const candidates = (await collection
+      .find({ outboxPending: true, ...free }, { projection: { _id: 1 }, limit: this.batchSize })
+      .toArray()) as { _id: unknown }[];
+    const leaseUntil = new Date(now.getTime() + this.leaseMs);
+    const claims = await Promise.all(
+      candidates.map(async ({ _id }) => {
+        const result = await collection.updateOne({ _id, ...free }, { $set: { relayLeaseUntil: leaseUntil } });
+        return result.matchedCount === 1 ? [_id] : [];
+      }),
+    );
+    return claims.flat();
+  }
+}
+
+/** The driver hands back BSON Binary values (bytes in `.buffer`) for stored Buffers. */
+type BinaryLike = Uint8Array | { buffer: Uint8Array };
+
+function asBytes(data: BinaryLike): Uint8Array {
+  return data instanceof Uint8Array ? data : data.buffer;
+}

@@ -1,0 +1,1 @@
+export { appendRevision, makePdf } from './pdf-fixtures.js';

@@ -1,0 +1,4 @@
+/** An infrastructure problem the developer has to act on; `message` says what to do. */
+export class InfraError extends Error {
+  override name = 'InfraError';
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { testInfra } from '@jitsuin/testkit/vitest';
+import {
+  ContractKind,
+  DocumentServiceClient,
+  PartyKind,
+  PartyRole,
+  type AddRevisionRequest,
+  type CreateContractRequest,
+  type Document,
+  type UploadDocumentRequest,
+} from '@jitsuin/proto/document/v1/document';
+import { createKafka, ensureTopics, EventConsumer, Topics, type EventEnvelope } from '@jitsuin/events';
+import { callClientStream, callUnary, createLogger } from '@jitsuin/rpc';
+import { readConfig, type DocumentConfig } from '../src/config.js';
+import { startDocumentService, type RunningDocumentService } from '../src/service.js';
+
+/** A database of its own for each test file, on the shared FerretDB. */
+export function testConfig(overrides: Partial<DocumentConfig> = {}): DocumentConfig {
+  const mongo = new URL(testInfra().mongoUrl);
+  mongo.pathname = `/doc_test_${randomUUID().slice(0, 8)}`;
+  return {
+    ...readConfig({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(',') }),
+    grpcPort: 0,
+    mongoUrl: mongo.toString(),
+    relayPollMs: 50,
+    shutdownGraceMs: 2000,
+    ...overrides,
+  };
+}
+
+export interface TestService {
+  service: RunningDocumentService;
+  client: DocumentServiceClient;
+  config: DocumentConfig;
+  stop(): Promise<void>;
+}
+
+export async function startTestService(overrides: Partial<DocumentConfig> = {}): Promise<TestService> {
+  const config = testConfig(overrides);
+  const service = await startDocumentService(config, createLogger('document-test', 'warn'));
+  const client = new DocumentServiceClient(service.address, credentials.createInsecure());
+  return {
+    service,
+    client,
+    config,
+    stop: async () => {
+      client.close();
+      await service.stop();
+    },
+  };
+}
+
+export function chunked(bytes: Buffer, size = 1024 * 1024): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+  return chunks;
+}
+
+export function uploadMessages(tenantId: string, pdf: Buffer, filename = 'contract.pdf'): UploadDocumentRequest[] {
+  return [
+    { part: { $case: 'metadata', value: { tenantId, filename } } },
+    ...chunked(pdf).map((chunk) => ({ part: { $case: 'chunk' as const, value: chunk } })),
+  ];
+}
+
+export async function upload(client: DocumentServiceClient, tenantId: string, pdf: Buffer): Promise<Document> {
+  const response = await callClientStream(client.uploadDocument.bind(client), uploadMessages(tenantId, pdf));
+  return response.document!;
+}
+
+export function revisionMessages(
+  metadata: Extract<AddRevisionRequest['part'], { $case: 'metadata' }>['value'],
+  pdf: Buffer,
+): AddRevisionRequest[] {
+  return [
+    { part: { $case: 'metadata', value: metadata } },
+    ...chunked(pdf).map((chunk) => ({ part: { $case: 'chunk' as const, value: chunk } })),
+  ];
+}
+
+/** Every byte of a revision, read back through DownloadRevision. */
+export async function download(
+  client: DocumentServiceClient,
+  request: { tenantId: string; documentId: string; revisionId?: string; offset?: number; length?: number },
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const stream = client.downloadRevision(
+    { revisionId: '', offset: 0, length: 0, ...request },
+    { deadline: Date.now() + 60_000 },
+  );
+  for await (const message of stream) chunks.push(message.chunk);
+  return Buffer.concat(chunks);
+}
+
+export function mortgageRequest(tenantId: string, documentIds: string[], deadline = new Date(Date.now() + 86_400_000)): CreateContractRequest {
+  const person = (id: string, role: PartyRole, name: string) => ({
+    id,
+    kind: PartyKind.PARTY_KIND_PERSON,
+    role,
+    email: `${id}@example.jp`,
+    expectedFacts: { name, address: '東京都千代田区千代田1-1', dateOfBirth: '1985-04-01', gender: 0 },
+  });
+  return {
+    tenantId,
+    title: '住宅ローン契約 / Mortgage',
+    kind: ContractKind.CONTRACT_KIND_MORTGAGE,
+    parties: [
+      person('borrower', PartyRole.PARTY_ROLE_BORROWER, '山田　太郎'),
+      person('co-borrower', PartyRole.PARTY_ROLE_CO_BORROWER, '山田　花子'),
+      person('guarantor', PartyRole.PARTY_ROLE_GUARANTOR, '鈴木　一郎'),
+      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined },
+    ],
+    documents: documentIds.map((documentId, i) => ({ documentId, title: `Document ${i + 1}` })),
+    steps: [{ partyIds: ['borrower', 'co-borrower'] }, { partyIds: ['guarantor'] }, { partyIds: ['bank'] }],
+    deadline,
+  };
+}
+
+/** The gRPC status code a call failed with (throws if it did not fail). */
+export async function statusOf(call: Promise<unknown>): Promise<{ code: number; details: string }> {
+  try {
+    await call;
+  } catch (err) {
+    const e = err as ServiceError;
+    return { code: e.code, details: e.details };
+  }
+  throw new Error('the call succeeded but was expected to fail');
+}
+
+export { callUnary, callClientStream };
+
+/** A consumer of the contract topic that keeps the events of one tenant, in arrival order. */
+export async function collectEvents(tenantId: string, options: { onEvent?: (e: EventEnvelope) => Promise<void> } = {}) {
+  const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'document-test', logLevel: 'NOTHING' });
+  await ensureTopics(kafka);
+  const events: EventEnvelope[] = [];
+  const consumer = new EventConsumer(kafka, {
+    groupId: `document-test-${randomUUID()}`,
+    topics: [Topics.contract],
+    fromBeginning: true,
+    handle: async (event) => {
+      if (event.tenantId !== tenantId) return;
+      await options.onEvent?.(event);
+      events.push(event);
+    },
+  });
+  await consumer.start();
+  return { events, stop: () => consumer.stop() };
+}
