@@ -10,3 +10,4 @@ export {
   type ClientStreamMethod,
   type UnaryMethod,
 } from './client.js';
+export { isServing } from './health.js';

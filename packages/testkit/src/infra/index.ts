@@ -129,3 +129,7 @@ async function externalStatus(name: string, address: string, probe: () => Promis
     return { name, address, external: true, running: false, healthy: false, error: err instanceof Error ? err.message : String(err) };
   }
 }
+
+// For running the platform's own services the same way (./jitsuin up).
+export { repoRoot, runDir } from './paths.js';
+export { serviceStatus, startService, stopService, type Log, type ServiceSpec } from './service.js';

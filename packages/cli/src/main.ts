@@ -1,0 +1,51 @@
+import { InfraError } from '@jitsuin/testkit/infra';
+import { down, status, up } from './platform.js';
+
+/** `./jitsuin COMMAND`: the one entry point for people (the shell script bootstraps, then calls this). */
+
+const USAGE = `usage: ./jitsuin COMMAND
+
+  up       start Kafka, FerretDB and every service; print their addresses
+  down     stop them (services first)
+  status   show what runs where, and whether it is healthy
+  test     run the whole test suite against the real Kafka and FerretDB
+`;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function printStatus(rows: Awaited<ReturnType<typeof status>>): boolean {
+  for (const row of rows) {
+    const state = row.external ? 'external' : row.running ? `running (pid ${row.pid})` : 'stopped';
+    const health = row.healthy ? 'healthy' : row.running || row.external ? `NOT healthy: ${row.error ?? ''}` : '';
+    process.stdout.write(`${row.name.padEnd(10)} ${row.address.padEnd(28)} ${state.padEnd(20)} ${health}\n`);
+  }
+  return rows.every((r) => r.healthy);
+}
+
+async function main(args: string[]): Promise<number> {
+  switch (args[0]) {
+    case 'up':
+      return printStatus(await up(log)) ? 0 : 1;
+    case 'down':
+      await down(log);
+      return 0;
+    case 'status':
+      return printStatus(await status()) ? 0 : 1;
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(USAGE);
+      return args[0] === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`jitsuin: unknown command '${args[0]}'\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`jitsuin: ${err instanceof InfraError ? err.message : err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,92 @@
+import path from 'node:path';
+import { isServing } from '@jitsuin/rpc';
+import {
+  ensureInfra,
+  infraStatus,
+  repoRoot,
+  runDir,
+  serviceStatus,
+  startService,
+  stopInfra,
+  stopService,
+  type Log,
+  type ServiceSpec,
+  type ServiceStatus,
+} from '@jitsuin/testkit/infra';
+
+/**
+ * The platform on one machine: Kafka and FerretDB (packages/testkit/infra), then every
+ * service as its own process, each started once and reused while it is healthy.
+ */
+
+interface PlatformService {
+  name: string;
+  /** Entry point, relative to the repository root. */
+  main: string;
+  /** The gRPC service whose health decides readiness. */
+  healthName: string;
+  portEnv: string;
+  defaultPort: number;
+}
+
+const SERVICES: PlatformService[] = [
+  {
+    name: 'document',
+    main: 'services/document/src/main.ts',
+    healthName: 'jitsuin.document.v1.DocumentService',
+    portEnv: 'DOCUMENT_GRPC_PORT',
+    defaultPort: 50051,
+  },
+];
+
+const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
+
+function specOf(service: PlatformService, infra?: { kafkaBrokers: string[]; mongoUrl: string }): ServiceSpec {
+  const port = Number(process.env[service.portEnv] ?? service.defaultPort);
+  const address = `127.0.0.1:${port}`;
+  return {
+    name: service.name,
+    host: '127.0.0.1',
+    ports: [port],
+    address,
+    pidFile: path.join(runDir, `${service.name}.pid`),
+    logFile: path.join(runDir, `${service.name}.log`),
+    startTimeoutMs: 60_000,
+    stopTimeoutMs: 20_000,
+    isOurs: (cmdline) => cmdline.includes(service.main),
+    prepare: async () => ({
+      command: tsx,
+      args: [service.main],
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        [service.portEnv]: String(port),
+        ...(infra && { KAFKA_BROKERS: infra.kafkaBrokers.join(','), MONGO_URL: infra.mongoUrl }),
+      },
+    }),
+    probe: async () => {
+      if (!(await isServing(address, service.healthName))) throw new Error(`${service.healthName} is not SERVING`);
+    },
+  };
+}
+
+export async function up(log: Log): Promise<ServiceStatus[]> {
+  const infra = await ensureInfra({ log });
+  for (const service of SERVICES) {
+    const { reused } = await startService(specOf(service, infra), log);
+    if (reused) log(`${service.name}: already running`);
+  }
+  return status();
+}
+
+/** Services first (they finish their work and flush their outboxes), then the infrastructure. */
+export async function down(log: Log): Promise<void> {
+  for (const service of [...SERVICES].reverse()) await stopService(specOf(service), log);
+  await stopInfra(log);
+}
+
+export async function status(): Promise<ServiceStatus[]> {
+  const infra = await infraStatus();
+  const services = await Promise.all(SERVICES.map((s) => serviceStatus(specOf(s))));
+  return [...infra, ...services];
+}
