@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { credentials, status } from '@grpc/grpc-js';
+import mongoose from 'mongoose';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DocumentServiceClient, type UploadDocumentRequest } from '@jitsuin/proto/document/v1/document';
+import { isServing } from '@jitsuin/rpc';
+import { makePdf } from '@jitsuin/testkit';
+import { testInfra } from '@jitsuin/testkit/vitest';
+import { callClientStream, callUnary, statusOf, testConfig, uploadMessages } from './harness.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const port = 43000 + Math.floor(Math.random() * 2000);
+const address = `127.0.0.1:${port}`;
+let service: ChildProcess;
+let client: DocumentServiceClient;
+let db: mongoose.Connection;
+
+beforeAll(async () => {
+  const config = testConfig();
+  db = await mongoose.createConnection(config.mongoUrl).asPromise();
+  service = spawn(`${repoRoot}node_modules/.bin/tsx`, ['services/document/src/main.ts'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      DOCUMENT_GRPC_PORT: String(port),
+      DOCUMENT_MONGO_URL: config.mongoUrl,
+      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      SHUTDOWN_GRACE_MS: '20000',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await vi.waitFor(
+    async () => {
+      if (!(await isServing(address, 'jitsuin.document.v1.DocumentService'))) throw new Error('not serving yet');
+    },
+    { timeout: 30_000, interval: 200 },
+  );
+  client = new DocumentServiceClient(address, credentials.createInsecure());
+});
+afterAll(async () => {
+  await db?.close();
+  client?.close();
+  if (service?.exitCode === null) service.kill('SIGKILL');
+});
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+
+describe('the document service process', () => {
+  it('gives up an upload whose deadline passes, and keeps nothing of it', async () => {
+    const tenantId = `bank-${randomUUID().slice(0, 8)}`;
+    async function* slow(): AsyncIterable<UploadDocumentRequest> {
+      const messages = uploadMessages(tenantId, makePdf(3 * 1024 * 1024));
+      yield messages[0]!;
+      yield messages[1]!;
+      await new Promise((r) => setTimeout(r, 1500));
+      yield* messages.slice(2);
+    }
+    const late = await statusOf(callClientStream(client.uploadDocument.bind(client), slow(), { deadlineMs: 500 }));
+    expect(late.code).toBe(status.DEADLINE_EXCEEDED);
+    // The server gives up on its own: nothing of the upload stays in the store.
+    const stored = async () => ({
+      chunks: await db.collection('blobs.chunks').countDocuments(),
+      documents: await db.collection('documents').countDocuments({ tenantId }),
+    });
+    await expect.poll(stored, { timeout: 5000 }).toEqual({ chunks: 0, documents: 0 });
+  });
+
+  it('on SIGTERM stops taking calls, finishes the upload in flight, and exits cleanly', async () => {
+    const tenantId = `bank-${randomUUID().slice(0, 8)}`;
+    const pdf = makePdf(8 * 1024 * 1024);
+    let terminated = false;
+    async function* terminatedMidway(): AsyncIterable<UploadDocumentRequest> {
+      const messages = uploadMessages(tenantId, pdf);
+      for (const [i, message] of messages.entries()) {
+        if (i === 3) {
+          service.kill('SIGTERM');
+          terminated = true;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        yield message;
+      }
+    }
+    const inFlight = callClientStream(client.uploadDocument.bind(client), terminatedMidway(), { deadlineMs: 30_000 });
+    await expect.poll(() => terminated).toBe(true);
+    // A new call after SIGTERM is refused.
+    const fresh = new DocumentServiceClient(address, credentials.createInsecure());
+    const refused = await statusOf(callUnary(fresh.getContract.bind(fresh), { tenantId, contractId: randomUUID() }, { deadlineMs: 3000 }));
+    fresh.close();
+    expect([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]).toContain(refused.code);
+
+    const { document } = await inFlight;
+    expect(document?.revisions[0]?.sha256).toBe(createHash('sha256').update(pdf).digest('hex'));
+    expect(await exited(service)).toBe(0);
+  });
+});
