@@ -1,4 +1,5 @@
 import { InfraError } from '@jitsuin/testkit/infra';
+import { pki } from './commands/pki.js';
 import { down, status, up } from './platform.js';
 
 /** `./jitsuin COMMAND`: the one entry point for people (the shell script bootstraps, then calls this). */
@@ -9,6 +10,8 @@ const USAGE = `usage: ./jitsuin COMMAND
   down     stop them (services first)
   status   show what runs where, and whether it is healthy
   test     run the whole test suite against the real Kafka and FerretDB
+  pki init DIR [--base-url URL]   write a test JPKI PKI (CAs, sample cards, seals, TSA)
+  pki serve DIR [--port N]        serve its CRLs, OCSP and TSA on loopback
 `;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -31,6 +34,8 @@ async function main(args: string[]): Promise<number> {
       return 0;
     case 'status':
       return printStatus(await status()) ? 0 : 1;
+    case 'pki':
+      return pki(args.slice(1));
     case undefined:
     case 'help':
     case '--help':
