@@ -45,6 +45,8 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private readonly backoff: Backoff;
   private publisher: Promise<EventPublisher> | undefined;
+  /** Documents changed in this process, by collection name: relayed before any scan. */
+  private hints = new Map<string, unknown[]>();
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.pollMs = options.pollMs ?? 500;
@@ -57,8 +59,15 @@ export class OutboxRelay {
     this.loop ??= this.run();
   }
 
-  /** Look now: a change with events was just written. */
-  nudge(): void {
+  /**
+   * Look now: a change with events was just written to this document. The relay claims it by
+   * id first, so a change made in this process does not wait for the next scan (a scan reads
+   * the whole collection on FerretDB, which cannot use the index for it).
+   */
+  nudge(collectionName: string, id: unknown): void {
+    const ids = this.hints.get(collectionName) ?? [];
+    ids.push(id);
+    this.hints.set(collectionName, ids);
     this.wake?.();
   }
 
@@ -75,25 +84,49 @@ export class OutboxRelay {
   async drainOnce(): Promise<number> {
     let published = 0;
     for (const collection of this.options.collections) {
-      published += await this.relayBatch(collection);
+      published += await this.relayBatch(collection, await this.claimScanned(collection));
     }
     return published;
   }
 
   private async run(): Promise<void> {
     let failures = 0;
+    let nextScan = 0;
     while (!this.stopping.signal.aborted) {
       try {
-        const published = await this.drainOnce();
+        if (await this.relayHinted()) continue;
+        if (Date.now() >= nextScan) {
+          // Keep scanning while there is a backlog (events of other processes, or of a relay
+          // that died); then rest until the next poll.
+          if ((await this.drainOnce()) > 0) continue;
+          nextScan = Date.now() + this.pollMs;
+        }
         failures = 0;
-        if (published > 0) continue;
-        await this.idle(this.pollMs);
+        await this.idle(Math.max(0, nextScan - Date.now()));
       } catch (err) {
         failures += 1;
         this.options.onError?.(err, failures);
         await sleep(backoffDelay(failures, this.backoff), this.stopping.signal);
       }
     }
+  }
+
+  /** Publishes the documents named by nudges; false when there were none. */
+  private async relayHinted(): Promise<boolean> {
+    if (this.hints.size === 0) return false;
+    const hints = this.hints;
+    this.hints = new Map();
+    for (const collection of this.options.collections) {
+      const ids = hints.get(collection.collectionName);
+      if (!ids) continue;
+      try {
+        await this.relayBatch(collection, await this.claimIds(collection, ids));
+      } catch (err) {
+        // Not lost: the documents stay pending and the next scan finds them.
+        this.options.onError?.(err, 1);
+      }
+    }
+    return true;
   }
 
   private idle(ms: number): Promise<void> {
@@ -110,8 +143,7 @@ export class OutboxRelay {
     });
   }
 
-  private async relayBatch(collection: OutboxCollection): Promise<number> {
-    const claimed = await this.claim(collection);
+  private async relayBatch(collection: OutboxCollection, claimed: unknown[]): Promise<number> {
     if (claimed.length === 0) return 0;
     const documents = (await collection
       .find({ _id: { $in: claimed } }, { projection: { outbox: 1 } })
@@ -147,21 +179,32 @@ export class OutboxRelay {
   }
 
   /** Takes a lease on up to batchSize documents with pending events. */
-  private async claim(collection: OutboxCollection): Promise<unknown[]> {
-    const now = new Date();
-    const free = { $or: [{ relayLeaseUntil: null }, { relayLeaseUntil: { $lt: now } }] };
+  private async claimScanned(collection: OutboxCollection): Promise<unknown[]> {
     const candidates = (await collection
-      .find({ outboxPending: true, ...free }, { projection: { _id: 1 }, limit: this.batchSize })
+      .find({ outboxPending: true, ...leaseFree(new Date()) }, { projection: { _id: 1 }, limit: this.batchSize })
       .toArray()) as { _id: unknown }[];
+    return this.claimIds(collection, candidates.map((c) => c._id));
+  }
+
+  /** Takes a lease on those of `ids` that have pending events and no live lease. */
+  private async claimIds(collection: OutboxCollection, ids: unknown[]): Promise<unknown[]> {
+    const now = new Date();
     const leaseUntil = new Date(now.getTime() + this.leaseMs);
     const claims = await Promise.all(
-      candidates.map(async ({ _id }) => {
-        const result = await collection.updateOne({ _id, ...free }, { $set: { relayLeaseUntil: leaseUntil } });
+      [...new Set(ids)].map(async (_id) => {
+        const result = await collection.updateOne(
+          { _id, outboxPending: true, ...leaseFree(now) },
+          { $set: { relayLeaseUntil: leaseUntil } },
+        );
         return result.matchedCount === 1 ? [_id] : [];
       }),
     );
     return claims.flat();
   }
+}
+
+function leaseFree(now: Date) {
+  return { $or: [{ relayLeaseUntil: null }, { relayLeaseUntil: { $lt: now } }] };
 }
 
 /** The driver hands back BSON Binary values (bytes in `.buffer`) for stored Buffers. */

@@ -46,10 +46,19 @@ export function outboxRelay(config: DocumentConfig, outboxes: OutboxCollection[]
 export async function startDocumentService(config: DocumentConfig, logger: Logger): Promise<RunningDocumentService> {
   const store = await openStore(config);
   const relay = config.runRelay ? outboxRelay(config, store.outboxes, logger) : undefined;
-  const nudge = () => relay?.nudge();
+  const nudge = (collectionName: string) => (id: string) => relay?.nudge(collectionName, id);
   const app = {
-    contracts: new Contracts(new ContractRepository(store.contracts), new DocumentRepository(store.documents), nudge),
-    documents: new Documents(new DocumentRepository(store.documents), store.blobs, config.maxDocumentBytes, nudge),
+    contracts: new Contracts(
+      new ContractRepository(store.contracts),
+      new DocumentRepository(store.documents),
+      nudge(store.contracts.collection.collectionName),
+    ),
+    documents: new Documents(
+      new DocumentRepository(store.documents),
+      store.blobs,
+      config.maxDocumentBytes,
+      nudge(store.documents.collection.collectionName),
+    ),
   };
   const server = await startGrpcServer({
     host: config.grpcHost,

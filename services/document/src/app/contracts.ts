@@ -44,8 +44,8 @@ export class Contracts {
   constructor(
     private readonly contracts: ContractRepository,
     private readonly documents: DocumentRepository,
-    /** Called after a change with events was written: the relay can publish at once. */
-    private readonly changed: () => void = () => {},
+    /** Called with the id of a record whose change and events were just written. */
+    private readonly changed: (id: string) => void = () => {},
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -74,7 +74,7 @@ export class Contracts {
       await this.documents.detach(ids, contract.id).catch(() => undefined);
       throw err;
     }
-    this.changed();
+    this.changed(contract.id);
     return contract;
   }
 
@@ -112,7 +112,7 @@ export class Contracts {
       const events = outboxEntries(tenantId, id, contractChanged(contract, change));
       const fields = { ...change, updatedAt: now };
       if (await this.contracts.update(contract, fields, events)) {
-        this.changed();
+        this.changed(id);
         return { ...contract, ...fields, version: contract.version + 1 };
       }
     }

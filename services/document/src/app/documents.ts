@@ -34,8 +34,8 @@ export class Documents {
     private readonly documents: DocumentRepository,
     private readonly blobs: BlobStore,
     private readonly maxDocumentBytes: number,
-    /** Called after a change with events was written: the relay can publish at once. */
-    private readonly changed: () => void = () => {},
+    /** Called with the id of a record whose change and events were just written. */
+    private readonly changed: (id: string) => void = () => {},
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -72,7 +72,7 @@ export class Documents {
       if (created) await this.forgetUnreferenced(blob.sha256);
       throw err;
     }
-    this.changed();
+    this.changed(document.id);
     return document;
   }
 
@@ -115,7 +115,7 @@ export class Documents {
       if (!appended && created) await this.forgetUnreferenced(blob.sha256);
     }
     if (!appended) this.headIs(await this.get(input.tenantId, input.documentId), input.parentRevisionId);
-    this.changed();
+    this.changed(document.id);
     return {
       document: { ...document, revisions: [...document.revisions, revision], headRevisionId: revision.id },
       revision,

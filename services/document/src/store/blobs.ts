@@ -4,8 +4,8 @@ import mongoose, { type Connection } from 'mongoose';
 import { invalidArgument, resourceExhausted } from '@jitsuin/errors';
 import { isDuplicateKey } from './db.js';
 
-type GridFSBucket = InstanceType<typeof mongoose.mongo.GridFSBucket>;
-type ObjectId = InstanceType<typeof mongoose.mongo.ObjectId>;
+const { Binary, ObjectId } = mongoose.mongo;
+type ObjectId = InstanceType<typeof ObjectId>;
 
 /** A stored file, addressed by the SHA-256 of its content. */
 export interface Blob {
@@ -36,24 +36,42 @@ interface BlobIndexRecord {
   size: number;
 }
 
+interface FileRecord {
+  _id: ObjectId;
+  length: number;
+  chunkSize: number;
+  uploadDate: Date;
+  filename: string;
+}
+
+interface ChunkRecord {
+  files_id: ObjectId;
+  n: number;
+  data: InstanceType<typeof Binary>;
+}
+
 /**
- * Content-addressed file storage in GridFS. A file is written under a fresh GridFS id while it
- * streams in, then indexed by its SHA-256 in one insert (the unique _id settles concurrent
- * uploads of the same content). A failed or refused upload deletes what it wrote.
+ * Content-addressed file storage in the GridFS layout (blobs.files, blobs.chunks). A file is
+ * written under a fresh id while it streams in, then indexed by its SHA-256 in one insert (the
+ * unique _id settles concurrent uploads of the same content). A failed or refused upload
+ * deletes what it wrote.
+ *
+ * The chunks are written and read here rather than through the driver's GridFSBucket: its
+ * write stream copies every chunk twice on the way (a 100 MB upload then peaks far above
+ * the service's memory budget), and its read stream asks for all chunks in one batch, which
+ * FerretDB answers in one message (a whole document in memory).
  */
 export class BlobStore {
-  private readonly bucket: GridFSBucket;
   private readonly index: mongoose.mongo.Collection<BlobIndexRecord>;
-  private readonly files: mongoose.mongo.Collection<{ _id: ObjectId; chunkSize: number }>;
-  private readonly chunks: mongoose.mongo.Collection<{ files_id: ObjectId; n: number; data: { buffer: Uint8Array } }>;
+  private readonly files: mongoose.mongo.Collection<FileRecord>;
+  private readonly chunks: mongoose.mongo.Collection<ChunkRecord>;
 
   constructor(connection: Connection) {
     const db = connection.db;
     if (!db) throw new Error('the store connection is not open');
-    this.bucket = new mongoose.mongo.GridFSBucket(db, { bucketName: 'blobs', chunkSizeBytes: CHUNK_BYTES });
     this.index = db.collection<BlobIndexRecord>('blobs.index');
-    this.files = db.collection('blobs.files');
-    this.chunks = db.collection('blobs.chunks');
+    this.files = db.collection<FileRecord>('blobs.files');
+    this.chunks = db.collection<ChunkRecord>('blobs.chunks');
   }
 
   async ensureIndexes(): Promise<void> {
@@ -66,37 +84,39 @@ export class BlobStore {
    * fails to record it may then remove it again with `forget`).
    */
   async put(chunks: AsyncIterable<Buffer>, check: BlobCheck, signal: AbortSignal): Promise<{ blob: Blob; created: boolean }> {
-    const upload = this.bucket.openUploadStream('upload');
-    // Errors come back through the write callbacks; the listener keeps them from being thrown.
-    upload.on('error', () => undefined);
-    const write = (chunk: Buffer) =>
-      new Promise<void>((resolve, reject) => upload.write(chunk, (err) => (err ? reject(err) : resolve())));
+    const fileId = new ObjectId();
     const hash = createHash('sha256');
     let size = 0;
+    let n = 0;
     try {
-      // One chunk at a time, each written before the next: when a check refuses the file,
-      // no write is in flight, and abort() removes every chunk written.
-      for await (const chunk of inspected(chunks, check, hash, (n) => (size = n))) {
+      // One chunk at a time, each stored before the next is read: when a check refuses the
+      // file, no write is in flight, and the cleanup below finds every chunk written.
+      for await (const data of fixedSize(inspected(chunks, check, hash, (bytes) => (size = bytes)), CHUNK_BYTES)) {
         signal.throwIfAborted();
-        await write(chunk);
+        await this.chunks.insertOne({ files_id: fileId, n: n++, data: new Binary(data) });
       }
       signal.throwIfAborted();
-      await new Promise<void>((resolve, reject) => upload.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await this.files.insertOne({ _id: fileId, length: size, chunkSize: CHUNK_BYTES, uploadDate: new Date(), filename: 'upload' });
     } catch (err) {
-      await upload.abort().catch(() => undefined);
+      await this.remove(fileId).catch(() => undefined);
       throw signal.aborted ? signal.reason : err;
     }
 
     const blob = { sha256: hash.digest('hex'), size };
     try {
-      await this.index.insertOne({ _id: blob.sha256, fileId: upload.id, size });
+      await this.index.insertOne({ _id: blob.sha256, fileId, size });
       return { blob, created: true };
     } catch (err) {
       // The same content is stored already: keep that copy, drop ours.
-      await this.bucket.delete(upload.id).catch(() => undefined);
+      await this.remove(fileId).catch(() => undefined);
       if (isDuplicateKey(err)) return { blob, created: false };
       throw err;
     }
+  }
+
+  private async remove(fileId: ObjectId): Promise<void> {
+    await this.files.deleteOne({ _id: fileId });
+    await this.chunks.deleteMany({ files_id: fileId });
   }
 
   /** Removes a blob that `put` created but nothing came to reference. */
@@ -104,7 +124,7 @@ export class BlobStore {
     const record = await this.index.findOne({ _id: sha256 });
     if (!record) return;
     await this.index.deleteOne({ _id: sha256 });
-    await this.bucket.delete(record.fileId).catch(() => undefined);
+    await this.remove(record.fileId);
   }
 
   /**
@@ -187,4 +207,32 @@ async function* inspected(
       );
     }
   }
+}
+
+/**
+ * Cuts a stream of pieces into chunks of exactly `size` bytes (the last may be shorter),
+ * passing aligned pieces through without copying them.
+ */
+async function* fixedSize(pieces: AsyncIterable<Buffer>, size: number): AsyncIterable<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (let piece of pieces) {
+    while (piece.length > 0) {
+      if (pendingBytes === 0 && piece.length >= size) {
+        yield piece.subarray(0, size);
+        piece = piece.subarray(size);
+        continue;
+      }
+      const take = Math.min(size - pendingBytes, piece.length);
+      pending.push(piece.subarray(0, take));
+      pendingBytes += take;
+      piece = piece.subarray(take);
+      if (pendingBytes === size) {
+        yield Buffer.concat(pending, size);
+        pending = [];
+        pendingBytes = 0;
+      }
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
