@@ -27,6 +27,8 @@ export interface BlobCheck {
 const EDGE = 1024;
 /** Chunks fetched per round trip when reading: bounds the memory a download holds. */
 const READ_BATCH_CHUNKS = 4;
+/** Chunk inserts in flight while a file streams in. */
+const WRITE_WINDOW_CHUNKS = 4;
 /** GridFS chunk size: larger chunks mean fewer documents per file in the store. */
 const CHUNK_BYTES = 1024 * 1024;
 
@@ -88,16 +90,23 @@ export class BlobStore {
     const hash = createHash('sha256');
     let size = 0;
     let n = 0;
+    // A few chunk inserts in flight keep the store busy while the next chunk arrives; the
+    // window bounds the memory they hold.
+    const inFlight: Promise<unknown>[] = [];
     try {
-      // One chunk at a time, each stored before the next is read: when a check refuses the
-      // file, no write is in flight, and the cleanup below finds every chunk written.
       for await (const data of fixedSize(inspected(chunks, check, hash, (bytes) => (size = bytes)), CHUNK_BYTES)) {
         signal.throwIfAborted();
-        await this.chunks.insertOne({ files_id: fileId, n: n++, data: new Binary(data) });
+        const insert = this.chunks.insertOne({ files_id: fileId, n: n++, data: new Binary(data) });
+        insert.catch(() => undefined); // a failure is seen when it is awaited, not as unhandled
+        inFlight.push(insert);
+        if (inFlight.length >= WRITE_WINDOW_CHUNKS) await inFlight.shift();
       }
+      await Promise.all(inFlight.splice(0));
       signal.throwIfAborted();
       await this.files.insertOne({ _id: fileId, length: size, chunkSize: CHUNK_BYTES, uploadDate: new Date(), filename: 'upload' });
     } catch (err) {
+      // Only once no insert is in flight does the cleanup find every chunk written.
+      await Promise.allSettled(inFlight);
       await this.remove(fileId).catch(() => undefined);
       throw signal.aborted ? signal.reason : err;
     }

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Contract, ContractState } from '../domain/contract.js';
-import { outboxFields, type OutboxEntry } from './outbox.js';
+import { insertWithEvents, outboxFields, type OutboxEntry } from './outbox.js';
 
 interface ContractRecord extends Omit<Contract, 'id'> {
   _id: string;
@@ -63,15 +63,8 @@ export interface ContractPage {
 export class ContractRepository {
   constructor(private readonly model: ContractModel) {}
 
-  async insert(contract: Contract, events: OutboxEntry[]): Promise<void> {
-    const { id, ...rest } = contract;
-    await this.model.collection.insertOne({
-      _id: id,
-      ...rest,
-      outbox: events,
-      outboxPending: events.length > 0,
-      relayLeaseUntil: null,
-    } as never);
+  insert(contract: Contract, events: OutboxEntry[]): Promise<void> {
+    return insertWithEvents(this.model.collection, contract, events);
   }
 
   async find(tenantId: string, id: string): Promise<Contract | undefined> {

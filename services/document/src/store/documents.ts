@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Document, Revision } from '../domain/document.js';
-import { outboxFields, type OutboxEntry } from './outbox.js';
+import { insertWithEvents, outboxFields, type OutboxEntry } from './outbox.js';
 
 interface DocumentRecord extends Omit<Document, 'id'> {
   _id: string;
@@ -52,15 +52,8 @@ function toDocument(record: DocumentRecord): Document {
 export class DocumentRepository {
   constructor(private readonly model: DocumentModel) {}
 
-  async insert(document: Document, events: OutboxEntry[]): Promise<void> {
-    const { id, ...rest } = document;
-    await this.model.collection.insertOne({
-      _id: id,
-      ...rest,
-      outbox: events,
-      outboxPending: events.length > 0,
-      relayLeaseUntil: null,
-    } as never);
+  insert(document: Document, events: OutboxEntry[]): Promise<void> {
+    return insertWithEvents(this.model.collection, document, events);
   }
 
   async find(tenantId: string, id: string): Promise<Document | undefined> {

@@ -1,4 +1,4 @@
-import { Schema } from 'mongoose';
+import { Schema, type Collection } from 'mongoose';
 
 /**
  * An event waiting in the document whose change produced it. The change and its events are
@@ -19,3 +19,19 @@ export const outboxFields = {
   outboxPending: { type: Boolean, default: false, index: true },
   relayLeaseUntil: { type: Date, default: null },
 };
+
+/** Inserts a new record together with the events of its creation. */
+export async function insertWithEvents(
+  collection: Collection,
+  record: { id: string },
+  events: OutboxEntry[],
+): Promise<void> {
+  const { id, ...fields } = record;
+  await collection.insertOne({
+    _id: id,
+    ...fields,
+    outbox: events,
+    outboxPending: events.length > 0,
+    relayLeaseUntil: null,
+  } as never);
+}
