@@ -79,6 +79,9 @@ export async function timeStamp(der: Uint8Array, tsa: TsaConfig): Promise<Buffer
     ...(req.certReq ? { certificates: [cert, ...tsa.chain] } : {}),
   });
   await signed.sign(tsa.signer.key, 0, 'SHA-256');
+  // pkijs turns eContent into a constructed (chunked) OCTET STRING, which is BER; strict
+  // validators (pyHanko) require the DER form, a primitive OCTET STRING.
+  signed.encapContentInfo.eContent = new asn1js.OctetString({ valueHex: ab(tstDer) });
 
   const resp = new pkijs.TimeStampResp({
     status: new pkijs.PKIStatusInfo({ status: pkijs.PKIStatus.granted }),
