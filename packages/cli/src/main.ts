@@ -1,5 +1,6 @@
 import { InfraError } from '@jitsuin/testkit/infra';
 import { pki } from './commands/pki.js';
+import { SIGN_USAGE, signCommand } from './commands/sign.js';
 import { down, status, up } from './platform.js';
 
 /** `./jitsuin COMMAND`: the one entry point for people (the shell script bootstraps, then calls this). */
@@ -12,6 +13,11 @@ const USAGE = `usage: ./jitsuin COMMAND
   test     run the whole test suite against the real Kafka and FerretDB
   pki init DIR [--base-url URL]   write a test JPKI PKI (CAs, sample cards, seals, TSA)
   pki serve DIR [--port N]        serve its CRLs, OCSP and TSA on loopback
+  sign IN.pdf OUT.pdf --p12 FILE --password P [--level B-B|B-T|B-LT|B-LTA] [--tsa URL]
+       [--visible PAGE,X,Y,W,H] [--certify P] [--lock] [--field NAME] [--role LABEL]
+                                  sign with a seal (PKCS#12) as an incremental update
+  sign IN.pdf OUT.pdf --card DIR/people/NAME --password P [...]
+                                  the same with a test PKI's card simulator (./jitsuin sign --help)
 `;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -36,6 +42,12 @@ async function main(args: string[]): Promise<number> {
       return printStatus(await status()) ? 0 : 1;
     case 'pki':
       return pki(args.slice(1));
+    case 'sign':
+      if (args[1] === '--help' || args[1] === 'help') {
+        process.stdout.write(SIGN_USAGE);
+        return 0;
+      }
+      return signCommand(args.slice(1));
     case undefined:
     case 'help':
     case '--help':

@@ -110,6 +110,10 @@ export class FormEditor {
   createField(spec: SignatureFieldSpec, value?: PdfRef): PdfRef {
     const page = this.doc.getPage(spec.page ?? 1);
     const rect = normaliseRect(spec.rect ?? [0, 0, 0, 0]);
+    // An invisible widget (zero-size /Rect) needs no appearance (ISO 32000-2 12.5.5), and
+    // validators treat one as a change: pyHanko refuses a document timestamp field that brings
+    // an /AP stream after the document was locked, as it does not for one without.
+    const invisible = rect[0] === rect[2] && rect[1] === rect[3];
     const widget = dict({
       Type: name('Annot'),
       Subtype: name('Widget'),
@@ -119,7 +123,7 @@ export class FormEditor {
       F: 132,
       Rect: rect,
       P: page.ref,
-      AP: dict({ N: appearanceStream(spec.appearance, rect) }),
+      AP: invisible && !spec.appearance ? undefined : dict({ N: appearanceStream(spec.appearance, rect) }),
       Lock: spec.lock ? new PdfIndirect(lockDict(spec.lock)) : undefined,
     });
     const ref = this.writer.add(widget);

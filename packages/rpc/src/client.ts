@@ -27,15 +27,33 @@ export interface CallSettings {
   /** Milliseconds from now; 30 s when not given. */
   deadlineMs?: number;
   metadata?: Metadata;
+  /** Cancels the call when it aborts (e.g. the signal of the server call this one serves). */
+  signal?: AbortSignal;
+}
+
+/** Cancels `call` when `signal` aborts; returns the function that stops listening. */
+function cancelOnAbort(call: { cancel(): void }, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => {};
+  if (signal.aborted) {
+    call.cancel();
+    return () => {};
+  }
+  const cancel = () => call.cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  return () => signal.removeEventListener('abort', cancel);
 }
 
 const deadline = (settings: CallSettings) => ({ deadline: Date.now() + (settings.deadlineMs ?? 30_000) });
 
 export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, settings: CallSettings = {}): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method(request, settings.metadata ?? new Metadata(), deadline(settings), (err, response) =>
-      err ? reject(err) : resolve(response),
-    );
+    let release = () => {};
+    const call = method(request, settings.metadata ?? new Metadata(), deadline(settings), (err, response) => {
+      release();
+      if (err) reject(err);
+      else resolve(response);
+    });
+    release = cancelOnAbort(call, settings.signal);
   });
 }
 
@@ -46,9 +64,13 @@ export function callClientStream<Req, Res>(
   settings: CallSettings = {},
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    const call = method(settings.metadata ?? new Metadata(), deadline(settings), (err, response) =>
-      err ? reject(err) : resolve(response),
-    );
+    let release = () => {};
+    const call = method(settings.metadata ?? new Metadata(), deadline(settings), (err, response) => {
+      release();
+      if (err) reject(err);
+      else resolve(response);
+    });
+    release = cancelOnAbort(call, settings.signal);
     let answered = false;
     call.once('status', () => (answered = true));
     (async () => {
