@@ -28,6 +28,8 @@ interface PlatformService {
   healthName: string;
   portEnv: string;
   defaultPort: number;
+  /** Environment defaults for this service; the caller's environment overrides them. */
+  envDefaults?: Record<string, string>;
 }
 
 const SERVICES: PlatformService[] = [
@@ -37,6 +39,20 @@ const SERVICES: PlatformService[] = [
     healthName: 'jitsuin.document.v1.DocumentService',
     portEnv: 'DOCUMENT_GRPC_PORT',
     defaultPort: 50051,
+  },
+  {
+    // Without TSA_URL it signs at B-B only, and without seals (SEALS or SEAL_<ID>_P12 and
+    // SEAL_<ID>_PASSWORD) Seal answers FAILED_PRECONDITION; it starts either way.
+    name: 'signing',
+    main: 'services/signing/src/main.ts',
+    healthName: 'jitsuin.signing.v1.SigningService',
+    portEnv: 'SIGNING_GRPC_PORT',
+    defaultPort: 50052,
+    // The platform on one machine signs with the test PKI's cards (./jitsuin pki init).
+    envDefaults: {
+      ALLOW_TEST_JPKI: 'true',
+      DOCUMENT_SERVICE_ADDRESS: `127.0.0.1:${process.env.DOCUMENT_GRPC_PORT ?? 50051}`,
+    },
   },
 ];
 
@@ -64,6 +80,7 @@ function specOf(service: PlatformService, infra?: { kafkaBrokers: string[]; mong
       args: [await bundleService(service.main, bundleOf(service))],
       cwd: repoRoot,
       env: {
+        ...service.envDefaults,
         ...process.env,
         [service.portEnv]: String(port),
         ...(infra && { KAFKA_BROKERS: infra.kafkaBrokers.join(','), MONGO_URL: infra.mongoUrl }),

@@ -1,0 +1,252 @@
+import { createHash } from 'node:crypto';
+import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { JitsuinError, resourceExhausted, unavailable, type ErrorKind } from '@jitsuin/errors';
+import {
+  ContractState,
+  DocumentServiceClient,
+  Gender,
+  PartyKind,
+  RevisionKind,
+  type AddRevisionRequest,
+  type Contract,
+  type Document,
+  type Revision,
+} from '@jitsuin/proto/document/v1/document';
+import { callClientStream, callUnary } from '@jitsuin/rpc';
+import type {
+  ContractState as DomainContractState,
+  ContractView,
+  DocumentView,
+  ExpectedFacts,
+  RevisionKind as DomainRevisionKind,
+  RevisionView,
+} from '../domain/contract.js';
+
+/** Upload messages carry at most this much (the server takes 4 MiB messages). */
+const CHUNK_BYTES = 1024 * 1024;
+
+/** gRPC status → the kind of error this service reports; anything else is our own failure. */
+const KIND_OF_STATUS: Partial<Record<status, ErrorKind>> = {
+  [status.INVALID_ARGUMENT]: 'INVALID_ARGUMENT',
+  [status.NOT_FOUND]: 'NOT_FOUND',
+  [status.ALREADY_EXISTS]: 'ALREADY_EXISTS',
+  [status.FAILED_PRECONDITION]: 'FAILED_PRECONDITION',
+  [status.ABORTED]: 'ABORTED',
+  [status.RESOURCE_EXHAUSTED]: 'RESOURCE_EXHAUSTED',
+};
+
+function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number';
+}
+
+/**
+ * The one place where an answer of the document service becomes an error of this service: its
+ * refusals keep their words (they name the contract, document or revision), its absence is
+ * UNAVAILABLE, and a call cut short by our own caller reports why (deadline or cancellation).
+ */
+function fromDocumentService(err: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted && signal.reason instanceof JitsuinError) return signal.reason;
+  if (!isServiceError(err)) return err;
+  const kind = KIND_OF_STATUS[err.code as status];
+  if (kind) return new JitsuinError(kind, err.details || err.message);
+  if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED || err.code === status.CANCELLED) {
+    const words = err.code === status.DEADLINE_EXCEEDED ? 'did not answer in time' : 'is unavailable';
+    return unavailable(`the document service ${words}; try again shortly`, err);
+  }
+  return new Error(`the document service failed: ${err.details || err.message}`, { cause: err });
+}
+
+const enumName = (names: Record<number, string>, value: number, prefix: string) =>
+  (names[value] ?? '').replace(prefix, '');
+
+function contractFromProto(contract: Contract): ContractView {
+  return {
+    id: contract.id,
+    tenantId: contract.tenantId,
+    state: enumName(ContractState, contract.state, 'CONTRACT_STATE_') as DomainContractState,
+    parties: contract.parties.map((p) => {
+      const facts = p.expectedFacts;
+      const expectedFacts: ExpectedFacts | undefined = facts && facts.name
+        ? {
+            name: facts.name,
+            ...(facts.address ? { address: facts.address } : {}),
+            ...(facts.dateOfBirth ? { dateOfBirth: facts.dateOfBirth } : {}),
+            ...(facts.gender ? { gender: enumName(Gender, facts.gender, 'GENDER_') as ExpectedFacts['gender'] } : {}),
+          }
+        : undefined;
+      return {
+        id: p.id,
+        kind: p.kind === PartyKind.PARTY_KIND_ORGANIZATION ? 'ORGANIZATION' : 'PERSON',
+        ...(expectedFacts ? { expectedFacts } : {}),
+      };
+    }),
+    documentIds: contract.documents.map((d) => d.documentId),
+  };
+}
+
+function revisionFromProto(revision: Revision): RevisionView {
+  return {
+    id: revision.id,
+    ...(revision.parentId ? { parentId: revision.parentId } : {}),
+    sha256: revision.sha256,
+    size: revision.size,
+    kind: enumName(RevisionKind, revision.kind, 'REVISION_KIND_') as DomainRevisionKind,
+    madeBy: revision.madeBy,
+  };
+}
+
+function documentFromProto(document: Document): DocumentView {
+  return {
+    id: document.id,
+    tenantId: document.tenantId,
+    ...(document.contractId ? { contractId: document.contractId } : {}),
+    headRevisionId: document.headRevisionId,
+    revisions: document.revisions.map(revisionFromProto),
+  };
+}
+
+const REVISION_KINDS: Record<Exclude<DomainRevisionKind, 'ORIGINAL'>, RevisionKind> = {
+  SIGNATURE: RevisionKind.REVISION_KIND_SIGNATURE,
+  SEAL: RevisionKind.REVISION_KIND_SEAL,
+  TIMESTAMP: RevisionKind.REVISION_KIND_TIMESTAMP,
+  VALIDATION_DATA: RevisionKind.REVISION_KIND_VALIDATION_DATA,
+};
+
+export interface NewRevision {
+  tenantId: string;
+  documentId: string;
+  parentRevisionId: string;
+  kind: Exclude<DomainRevisionKind, 'ORIGINAL'>;
+  madeBy: string;
+  description: string;
+}
+
+/** Every call bounded: by the caller's signal (its deadline, its cancellation) and by our own timeout. */
+export interface CallLimits {
+  signal?: AbortSignal;
+}
+
+/**
+ * The document service as this service uses it: contracts and documents to read, revisions to
+ * download whole (into one buffer, size checked) and to add (streamed from the parts, never
+ * joined).
+ */
+export class DocumentService {
+  private readonly client: DocumentServiceClient;
+
+  constructor(
+    address: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.client = new DocumentServiceClient(address, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 8 * 1024 * 1024,
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  async getContract(tenantId: string, contractId: string, limits: CallLimits = {}): Promise<ContractView> {
+    const response = await this.call(limits, (settings) =>
+      callUnary(this.client.getContract.bind(this.client), { tenantId, contractId }, settings),
+    );
+    if (!response.contract) throw new Error('the document service answered GetContract without a contract');
+    return contractFromProto(response.contract);
+  }
+
+  async getDocument(tenantId: string, documentId: string, limits: CallLimits = {}): Promise<DocumentView> {
+    const response = await this.call(limits, (settings) =>
+      callUnary(this.client.getDocument.bind(this.client), { tenantId, documentId }, settings),
+    );
+    if (!response.document) throw new Error('the document service answered GetDocument without a document');
+    return documentFromProto(response.document);
+  }
+
+  /**
+   * Every byte of one revision, in one buffer of its recorded size; refused when larger than
+   * `maxBytes`, and checked against its recorded SHA-256.
+   */
+  async download(
+    ref: { tenantId: string; documentId: string; revisionId: string },
+    maxBytes: number,
+    limits: CallLimits = {},
+  ): Promise<{ revision: RevisionView; bytes: Buffer }> {
+    const call = this.client.downloadRevision(
+      { ...ref, offset: 0, length: 0 },
+      new Metadata(),
+      { deadline: Date.now() + this.timeoutMs },
+    );
+    const cancel = () => call.cancel();
+    limits.signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      if (limits.signal?.aborted) call.cancel();
+      let revision: RevisionView | undefined;
+      let bytes: Buffer | undefined;
+      let at = 0;
+      for await (const message of call as AsyncIterable<{ revision?: Revision; chunk: Buffer }>) {
+        if (!revision) {
+          if (!message.revision) throw new Error('the document service sent bytes before naming the revision');
+          revision = revisionFromProto(message.revision);
+          if (revision.size > maxBytes) {
+            throw resourceExhausted(
+              `the document is ${revision.size} bytes, larger than the ${maxBytes} bytes this service signs`,
+            );
+          }
+          bytes = Buffer.allocUnsafe(revision.size);
+        }
+        if (at + message.chunk.length > bytes!.length) {
+          throw new Error(`the document service sent more than the ${revision.size} bytes of revision ${revision.id}`);
+        }
+        message.chunk.copy(bytes!, at);
+        at += message.chunk.length;
+      }
+      if (!revision || !bytes) throw new Error('the document service sent no revision');
+      if (at !== revision.size) {
+        throw unavailable(`the download of revision ${revision.id} ended after ${at} of ${revision.size} bytes; try again`);
+      }
+      if (createHash('sha256').update(bytes).digest('hex') !== revision.sha256) {
+        throw new Error(`revision ${revision.id} does not match its recorded SHA-256`);
+      }
+      return { revision, bytes };
+    } catch (err) {
+      call.cancel();
+      throw fromDocumentService(err, limits.signal);
+    } finally {
+      limits.signal?.removeEventListener('abort', cancel);
+    }
+  }
+
+  /** Stores `parts` (written one after the other) as a new revision extending the parent. */
+  async addRevision(revision: NewRevision, parts: readonly Buffer[], limits: CallLimits = {}): Promise<RevisionView> {
+    function* messages(): Iterable<AddRevisionRequest> {
+      yield {
+        part: {
+          $case: 'metadata',
+          value: { ...revision, kind: REVISION_KINDS[revision.kind] },
+        },
+      };
+      for (const part of parts) {
+        for (let at = 0; at < part.length; at += CHUNK_BYTES) {
+          yield { part: { $case: 'chunk', value: part.subarray(at, at + CHUNK_BYTES) } };
+        }
+      }
+    }
+    const response = await this.call(limits, (settings) =>
+      callClientStream(this.client.addRevision.bind(this.client), messages(), settings),
+    );
+    if (!response.revision) throw new Error('the document service answered AddRevision without the revision');
+    return revisionFromProto(response.revision);
+  }
+
+  private async call<T>(
+    limits: CallLimits,
+    fn: (settings: { deadlineMs: number; signal?: AbortSignal }) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await fn({ deadlineMs: this.timeoutMs, ...(limits.signal ? { signal: limits.signal } : {}) });
+    } catch (err) {
+      throw fromDocumentService(err, limits.signal);
+    }
+  }
+}

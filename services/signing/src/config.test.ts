@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig, readSeals } from './config.js';
+
+describe('config', () => {
+  it('has defaults for one machine', () => {
+    const config = readConfig({});
+    expect(config).toMatchObject({
+      grpcHost: '127.0.0.1',
+      grpcPort: 50052,
+      mongoUrl: 'mongodb://127.0.0.1:27017/jitsuin_signing',
+      documentServiceAddress: '127.0.0.1:50051',
+      sessionTtlMs: 600_000,
+      allowTestJpki: false,
+      signingCaFiles: [],
+    });
+    expect(config.tsaUrl).toBeUndefined();
+    expect(config.seals.size).toBe(0);
+    expect(readConfig({ MONGO_URL: 'mongodb://db:27017' }).mongoUrl).toBe('mongodb://db:27017/jitsuin_signing');
+    expect(readConfig({ SIGNING_MONGO_URL: 'mongodb://db:27017/own' }).mongoUrl).toBe('mongodb://db:27017/own');
+  });
+
+  it('reads seals from SEALS and from SEAL_<ID>_P12 / SEAL_<ID>_PASSWORD', () => {
+    const seals = readSeals({
+      SEALS: JSON.stringify({ lender: { p12: '/keys/lender.p12', password: 'A' } }),
+      SEAL_AGENCY_P12: '/keys/agency.p12',
+      SEAL_AGENCY_PASSWORD: 'B',
+    });
+    expect([...seals.values()]).toEqual([
+      { id: 'lender', p12Path: '/keys/lender.p12', password: 'A' },
+      { id: 'agency', p12Path: '/keys/agency.p12', password: 'B' },
+    ]);
+  });
+
+  it('refuses what it cannot use, without quoting passwords', () => {
+    expect(() => readSeals({ SEALS: '{nope' })).toThrow(/SEALS must be JSON/);
+    expect(() => readSeals({ SEALS: '{"lender": {"p12": "/x"}}' })).toThrow(/needs "p12" .* and "password"/);
+    expect(() => readSeals({ SEAL_LENDER_P12: '/x' })).toThrow(/SEAL_LENDER_PASSWORD is not/);
+    expect(() => readSeals({ SEALS: '{"lender": {"p12": "/x", "password": "secret"}}', SEAL_LENDER_P12: '/y', SEAL_LENDER_PASSWORD: 'secret' })).toThrow(
+      /configured twice/,
+    );
+    try {
+      readSeals({ SEALS: '{"Bad Id": {"p12": "/x", "password": "secret"}}' });
+    } catch (err) {
+      expect((err as Error).message).not.toContain('secret');
+    }
+    expect(() => readConfig({ SESSION_TTL_MS: '10' })).toThrow(/SESSION_TTL_MS/);
+    expect(() => readConfig({ TSA_URL: 'ftp://tsa' })).toThrow(/TSA_URL/);
+    expect(() => readConfig({ ALLOW_TEST_JPKI: 'maybe' })).toThrow(/ALLOW_TEST_JPKI/);
+    expect(() => readConfig({ DOCUMENT_SERVICE_ADDRESS: 'nowhere' })).toThrow(/host:port/);
+  });
+});

@@ -1,0 +1,165 @@
+/** The signing service's settings, read from the environment once, at start. */
+
+/** A seal key the service holds: a PKCS#12 file and its password (PKCS#11 later, same shape). */
+export interface SealConfig {
+  id: string;
+  p12Path: string;
+  password: string;
+}
+
+export interface SigningConfig {
+  grpcHost: string;
+  grpcPort: number;
+  mongoUrl: string;
+  kafkaBrokers: string[];
+  /** host:port of jitsuin.document.v1.DocumentService. */
+  documentServiceAddress: string;
+  /** RFC 3161 timestamp authority for B-T and above; without it only B-B signatures are made. */
+  tsaUrl?: string;
+  /** How long a prepared card signature may wait for the card. */
+  sessionTtlMs: number;
+  /** How long a used or expired session is kept (it then answers "already used" / "expired"). */
+  sessionRetentionMs: number;
+  /** How often expired sessions are cleaned up (FerretDB has no TTL index). */
+  sessionSweepMs: number;
+  /** Seals by id. */
+  seals: Map<string, SealConfig>;
+  /** Accept JPKI test-hierarchy certificates (policy 1.2.392.200149.8.5.1.0.20). */
+  allowTestJpki: boolean;
+  /**
+   * PEM files of the CAs that issue card signing certificates (the JPKI signing roots, every
+   * generation). The issuer of a card's certificate is embedded in its signature, so that the
+   * signature can be extended to B-LT (the card's certificate names no issuer URL to fetch).
+   */
+  signingCaFiles: string[];
+  /** The largest PDF this service reads into memory, in bytes. */
+  maxDocumentBytes: number;
+  /** Bytes of PDFs held in memory at once by all calls together; calls beyond it wait. */
+  memoryBudgetBytes: number;
+  /** Deadline of a call to the document service or a TSA when the caller gave none. */
+  callTimeoutMs: number;
+  /** How long calls in flight may take to finish on shutdown. */
+  shutdownGraceMs: number;
+  /** Run the outbox relay in this process (one may also run it alone: relay-main.ts). */
+  runRelay: boolean;
+  relayPollMs: number;
+  relayLeaseMs: number;
+  relayBatchSize: number;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false (got ${JSON.stringify(raw)})`);
+}
+
+const SEAL_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+function checkSealId(id: string, where: string): string {
+  if (!SEAL_ID.test(id)) {
+    throw new Error(`${where}: a seal id is 1 to 64 lower-case letters, digits, '_' or '-' (got ${JSON.stringify(id)})`);
+  }
+  return id;
+}
+
+/**
+ * Seals from SEALS (JSON: `{"lender": {"p12": "/path/seal.p12", "password": "..."}}`) and from
+ * SEAL_<ID>_P12 with SEAL_<ID>_PASSWORD (the id lower-cased, '_' kept). The password never
+ * appears in an error message.
+ */
+export function readSeals(env: NodeJS.ProcessEnv): Map<string, SealConfig> {
+  const seals = new Map<string, SealConfig>();
+  const raw = env.SEALS;
+  if (raw !== undefined && raw.trim() !== '') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw new Error('SEALS must be JSON: {"<seal id>": {"p12": "<path>", "password": "<password>"}}');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new Error('SEALS must be a JSON object of seal id to {"p12", "password"}');
+    }
+    for (const [id, value] of Object.entries(parsed as Record<string, unknown>)) {
+      checkSealId(id, 'SEALS');
+      const entry = value as { p12?: unknown; password?: unknown } | null;
+      if (typeof entry?.p12 !== 'string' || entry.p12 === '' || typeof entry.password !== 'string') {
+        throw new Error(`SEALS: seal ${id} needs "p12" (a file path) and "password" (a string)`);
+      }
+      seals.set(id, { id, p12Path: entry.p12, password: entry.password });
+    }
+  }
+  for (const [name, value] of Object.entries(env)) {
+    const match = /^SEAL_([A-Za-z0-9_-]+)_P12$/.exec(name);
+    if (!match || !value) continue;
+    const id = checkSealId(match[1]!.toLowerCase(), name);
+    const password = env[`SEAL_${match[1]}_PASSWORD`];
+    if (password === undefined) throw new Error(`${name} is set but SEAL_${match[1]}_PASSWORD is not`);
+    if (seals.has(id)) throw new Error(`seal ${id} is configured twice (SEALS and ${name})`);
+    seals.set(id, { id, p12Path: value, password });
+  }
+  return seals;
+}
+
+function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name} must be an http(s) URL (got ${JSON.stringify(raw)})`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL`);
+  return url.toString();
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): SigningConfig {
+  const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) throw new Error('KAFKA_BROKERS must name at least one broker (host:port)');
+  const documentServiceAddress = env.DOCUMENT_SERVICE_ADDRESS?.trim() || '127.0.0.1:50051';
+  if (!/^[^\s:]+:\d{1,5}$/.test(documentServiceAddress)) {
+    throw new Error(`DOCUMENT_SERVICE_ADDRESS must be host:port (got ${JSON.stringify(documentServiceAddress)})`);
+  }
+  return {
+    grpcHost: env.SIGNING_GRPC_HOST ?? '127.0.0.1',
+    grpcPort: integer(env, 'SIGNING_GRPC_PORT', 50052, 0, 65535),
+    mongoUrl: env.SIGNING_MONGO_URL ?? withDatabase(env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', 'jitsuin_signing'),
+    kafkaBrokers: brokers,
+    documentServiceAddress,
+    tsaUrl: optionalUrl(env, 'TSA_URL'),
+    sessionTtlMs: integer(env, 'SESSION_TTL_MS', 10 * 60_000, 1000, 24 * 3_600_000),
+    sessionRetentionMs: integer(env, 'SESSION_RETENTION_MS', 3_600_000, 0, 30 * 86_400_000),
+    sessionSweepMs: integer(env, 'SESSION_SWEEP_MS', 60_000, 100, 3_600_000),
+    seals: readSeals(env),
+    allowTestJpki: flag(env, 'ALLOW_TEST_JPKI', false),
+    signingCaFiles: (env.SIGNING_CA_CERTS ?? '').split(',').map((f) => f.trim()).filter(Boolean),
+    maxDocumentBytes: integer(env, 'MAX_DOCUMENT_BYTES', 100 * 1024 * 1024, 1024, 2 * 1024 ** 3 - 1),
+    memoryBudgetBytes: integer(env, 'SIGNING_MEMORY_BUDGET_BYTES', 512 * 1024 * 1024, 1024 * 1024, 64 * 1024 ** 3),
+    callTimeoutMs: integer(env, 'SIGNING_CALL_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    runRelay: flag(env, 'SIGNING_RUN_RELAY', true),
+    relayPollMs: integer(env, 'RELAY_POLL_MS', 500, 10, 60_000),
+    relayLeaseMs: integer(env, 'RELAY_LEASE_MS', 10_000, 100, 600_000),
+    relayBatchSize: integer(env, 'RELAY_BATCH_SIZE', 100, 1, 1000),
+  };
+}
+
+/** The service owns its database: MONGO_URL names the server, the service names the database. */
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  if (parsed.pathname === '' || parsed.pathname === '/') parsed.pathname = `/${database}`;
+  return parsed.toString();
+}

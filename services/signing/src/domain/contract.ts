@@ -1,0 +1,114 @@
+import { failedPrecondition, invalidArgument, notFound } from '@jitsuin/errors';
+import { signingError } from './errors.js';
+
+/**
+ * What this service needs to know of a contract and its documents; the document service owns
+ * them (this service never reads its collections, it asks it over gRPC).
+ */
+export type ContractState =
+  | 'DRAFT'
+  | 'SENT'
+  | 'PARTIALLY_SIGNED'
+  | 'SIGNED'
+  | 'SEALED'
+  | 'ARCHIVED'
+  | 'DECLINED'
+  | 'VOIDED'
+  | 'EXPIRED';
+
+export type Gender = 'MALE' | 'FEMALE' | 'UNKNOWN';
+
+/** The basic-4 facts a contract expects of a person; only those given are compared. */
+export interface ExpectedFacts {
+  name: string;
+  address?: string;
+  /** YYYY-MM-DD */
+  dateOfBirth?: string;
+  gender?: Gender;
+}
+
+export interface PartyView {
+  id: string;
+  kind: 'PERSON' | 'ORGANIZATION';
+  expectedFacts?: ExpectedFacts;
+}
+
+export interface ContractView {
+  id: string;
+  tenantId: string;
+  state: ContractState;
+  parties: PartyView[];
+  documentIds: string[];
+}
+
+export type RevisionKind = 'ORIGINAL' | 'SIGNATURE' | 'SEAL' | 'TIMESTAMP' | 'VALIDATION_DATA';
+
+export interface RevisionView {
+  id: string;
+  parentId?: string;
+  sha256: string;
+  size: number;
+  kind: RevisionKind;
+  madeBy: string;
+}
+
+export interface DocumentView {
+  id: string;
+  tenantId: string;
+  contractId?: string;
+  headRevisionId: string;
+  revisions: RevisionView[];
+}
+
+const OPEN_FOR_SIGNING: readonly ContractState[] = ['SENT', 'PARTIALLY_SIGNED'];
+/** Ended contracts: nothing more is signed or sealed in them. */
+const ENDED: readonly ContractState[] = ['DECLINED', 'VOIDED', 'EXPIRED', 'ARCHIVED'];
+
+/** A card signature is made only while the contract is out for signing. */
+export function checkOpenForSigning(contract: ContractView): void {
+  if (!OPEN_FOR_SIGNING.includes(contract.state)) {
+    throw signingError(
+      'FAILED_PRECONDITION',
+      'CONTRACT_CLOSED',
+      `contract ${contract.id} is ${contract.state}: people sign only while it is ${OPEN_FOR_SIGNING.join(' or ')}`,
+    );
+  }
+}
+
+/** A seal may certify a draft or a sent contract, or close a signed one; not an ended one. */
+export function checkOpenForSeal(contract: ContractView): void {
+  if (ENDED.includes(contract.state)) {
+    throw signingError('FAILED_PRECONDITION', 'CONTRACT_CLOSED', `contract ${contract.id} is ${contract.state}: it takes no more seals`);
+  }
+}
+
+/** The party who signs with a card: a person of the contract, with facts to check. */
+export function cardSigner(contract: ContractView, partyId: string): PartyView & { expectedFacts: ExpectedFacts } {
+  const party = contract.parties.find((p) => p.id === partyId);
+  if (!party) throw notFound(`party ${partyId} is not a party of contract ${contract.id}`);
+  if (party.kind !== 'PERSON') {
+    throw failedPrecondition(`party ${partyId} is an organisation: it signs with a seal (Seal), not with a card`);
+  }
+  if (!party.expectedFacts) throw failedPrecondition(`the contract expects no card facts of party ${partyId}`);
+  return { ...party, expectedFacts: party.expectedFacts };
+}
+
+/** The document is one of the contract's, and the revision named is its head. */
+export function headOf(contract: ContractView, document: DocumentView, revisionId: string): RevisionView {
+  if (!contract.documentIds.includes(document.id) || document.contractId !== contract.id) {
+    throw invalidArgument(`document ${document.id} is not a document of contract ${contract.id}`);
+  }
+  if (document.headRevisionId !== revisionId) {
+    if (!document.revisions.some((r) => r.id === revisionId)) {
+      throw notFound(`revision ${revisionId} of document ${document.id} not found`);
+    }
+    throw signingError(
+      'FAILED_PRECONDITION',
+      'HEAD_MOVED',
+      `revision ${revisionId} is not the head of document ${document.id} (the head is ${document.headRevisionId}); sign the head revision`,
+    );
+  }
+  const head = document.revisions.find((r) => r.id === revisionId);
+  if (!head) throw new Error(`document ${document.id} names a head revision it does not list`);
+  return head;
+}

@@ -1,0 +1,70 @@
+import { invalidArgument } from '@jitsuin/errors';
+import { SigningServiceService, type SigningServiceServer } from '@jitsuin/proto/signing/v1/signing';
+import { handlers, type Logger, type ServiceRegistration } from '@jitsuin/rpc';
+import type { Signing } from '../app/signing.js';
+import { certifyFromProto, levelFromProto } from '../domain/levels.js';
+import { translateStoreError } from '../store/db.js';
+import { checkId, placementFromProto, revisionRefFromProto } from './mapping.js';
+
+export const SIGNING_SERVICE_NAME = 'jitsuin.signing.v1.SigningService';
+
+/** The gRPC edge of the signing service: protobuf in and out, errors to status codes once. */
+export function signingService(signing: Signing, logger: Logger): ServiceRegistration {
+  const h = handlers({ logger, translate: translateStoreError });
+
+  const implementation: SigningServiceServer = {
+    prepareSignature: h.unary('PrepareSignature', async (req, ctx) => {
+      const prepared = await signing.prepare(
+        {
+          revision: revisionRefFromProto(req.revision),
+          partyId: checkId('party id', req.partyId),
+          placement: placementFromProto(req.placement),
+          level: levelFromProto(req.level),
+          certify: certifyFromProto(req.certify),
+          signerCertificate: Buffer.from(req.signerCertificate),
+        },
+        ctx,
+      );
+      return {
+        sessionId: prepared.sessionId,
+        expiresAt: prepared.expiresAt,
+        digest: prepared.digest,
+        digestInfo: prepared.digestInfo,
+      };
+    }),
+    completeSignature: h.unary('CompleteSignature', async (req, ctx) => {
+      const done = await signing.complete(
+        {
+          sessionId: checkId('session id', req.sessionId),
+          signatureValue: Buffer.from(req.signatureValue),
+          certificate: Buffer.from(req.certificate),
+        },
+        ctx,
+      );
+      return { revisionId: done.revisionId, sha256: done.sha256, fieldName: done.fieldName };
+    }),
+    seal: h.unary('Seal', async (req, ctx) => {
+      const done = await signing.seal(
+        {
+          revision: revisionRefFromProto(req.revision),
+          sealId: checkId('seal id', req.sealId),
+          placement: placementFromProto(req.placement),
+          level: levelFromProto(req.level),
+          certify: certifyFromProto(req.certify),
+          lock: req.lock,
+        },
+        ctx,
+      );
+      return { revisionId: done.revisionId, sha256: done.sha256, fieldName: done.fieldName };
+    }),
+    addTimestamp: h.unary('AddTimestamp', async (req, ctx) => {
+      if (req.fieldName.trim() === '') throw invalidArgument('the signature field to timestamp is required');
+      return signing.addTimestamp({ revision: revisionRefFromProto(req.revision), fieldName: req.fieldName.trim() }, ctx);
+    }),
+    extend: h.unary('Extend', async (req, ctx) =>
+      signing.extend({ revision: revisionRefFromProto(req.revision), level: levelFromProto(req.level) }, ctx),
+    ),
+  };
+
+  return { name: SIGNING_SERVICE_NAME, definition: SigningServiceService, implementation };
+}

@@ -1,0 +1,26 @@
+import { createLogger } from '@jitsuin/rpc';
+import { readConfig } from './config.js';
+import { openStore, outboxRelay } from './service.js';
+
+/**
+ * The outbox relay alone, for running it apart from the gRPC server (more relays, or a relay
+ * on its own schedule). Stops on SIGTERM/SIGINT after the batch in flight.
+ */
+const logger = createLogger('signing-relay');
+try {
+  const config = readConfig();
+  const store = await openStore(config);
+  const relay = outboxRelay(config, store.outboxes, logger);
+  relay.start();
+  logger.info('relay running');
+  const stop = async () => {
+    await relay.stop();
+    await store.connection.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+} catch (err) {
+  logger.fatal({ err }, 'relay failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,118 @@
+import { createKafka, ensureTopics, EventPublisher, OutboxRelay, type OutboxCollection } from '@jitsuin/events';
+import { startGrpcServer, type Logger } from '@jitsuin/rpc';
+import { MemoryBudget } from './app/memory.js';
+import { Signing } from './app/signing.js';
+import { DocumentService } from './clients/document-service.js';
+import type { SigningConfig } from './config.js';
+import { signingService } from './grpc/signing-service.js';
+import { connectStore } from './store/db.js';
+import { readCaCertificates, SealKeys } from './store/seal-keys.js';
+import { SessionRepository, sessionModel } from './store/sessions.js';
+
+export interface RunningSigningService {
+  address: string;
+  /** Stop taking calls, finish those in flight, publish what is pending, close connections. */
+  stop(): Promise<void>;
+}
+
+/** Connects to the store, prepares its indexes, and returns the collection with the outbox. */
+export async function openStore(config: SigningConfig) {
+  const connection = await connectStore(config.mongoUrl);
+  const sessions = sessionModel(connection);
+  await sessions.createIndexes();
+  return { connection, sessions, outboxes: [sessions.collection] };
+}
+
+export function outboxRelay(config: SigningConfig, outboxes: OutboxCollection[], logger: Logger) {
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'signing-relay' });
+  return new OutboxRelay({
+    collections: outboxes,
+    leaseMs: config.relayLeaseMs,
+    pollMs: config.relayPollMs,
+    batchSize: config.relayBatchSize,
+    connectPublisher: async () => {
+      await ensureTopics(kafka);
+      return EventPublisher.connect(kafka);
+    },
+    onError: (err, failures) => {
+      // One line per outage, not per retry.
+      if (failures === 1) logger.warn({ err: String(err) }, 'cannot publish events; they wait in the outbox');
+    },
+  });
+}
+
+/** Cleans up expired sessions now and then (FerretDB has no TTL index). */
+function startSweeper(repository: SessionRepository, config: SigningConfig, logger: Logger) {
+  let running: Promise<void> | undefined;
+  const sweep = () => {
+    running ??= repository
+      .sweep(new Date(), config.sessionRetentionMs)
+      .then(({ dropped, deleted }) => {
+        if (dropped + deleted > 0) logger.debug({ dropped, deleted }, 'expired signing sessions cleaned up');
+      })
+      .catch((err: unknown) => logger.warn({ err: String(err) }, 'cannot clean up expired signing sessions; will try again'))
+      .finally(() => (running = undefined));
+  };
+  const timer = setInterval(sweep, config.sessionSweepMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+export async function startSigningService(config: SigningConfig, logger: Logger): Promise<RunningSigningService> {
+  // Seal keys first: a missing file or a wrong password stops the start, with the reason.
+  const seals = await SealKeys.open(config.seals.values());
+  const caCertificates = await readCaCertificates(config.signingCaFiles);
+  if (seals.ids.length === 0) logger.info('no seals are configured: Seal answers FAILED_PRECONDITION');
+  if (!config.tsaUrl) logger.info('no timestamp authority is configured (TSA_URL): only B-B signatures are made');
+  const store = await openStore(config);
+  const relay = config.runRelay ? outboxRelay(config, store.outboxes, logger) : undefined;
+  const repository = new SessionRepository(store.sessions);
+  const documents = new DocumentService(config.documentServiceAddress, config.callTimeoutMs);
+  const signing = new Signing(
+    documents,
+    repository,
+    seals,
+    new MemoryBudget(config.memoryBudgetBytes),
+    {
+      tsaUrl: config.tsaUrl,
+      sessionTtlMs: config.sessionTtlMs,
+      maxDocumentBytes: config.maxDocumentBytes,
+      allowTestJpki: config.allowTestJpki,
+      caCertificates,
+      callTimeoutMs: config.callTimeoutMs,
+    },
+    (id) => relay?.nudge(store.sessions.collection.collectionName, id),
+  );
+  let server;
+  try {
+    server = await startGrpcServer({
+      host: config.grpcHost,
+      port: config.grpcPort,
+      services: [signingService(signing, logger)],
+      logger,
+    });
+  } catch (err) {
+    documents.close();
+    await store.connection.close();
+    throw err;
+  }
+  const sweeper = startSweeper(repository, config, logger);
+  relay?.start();
+  server.setServing(true);
+
+  return {
+    address: server.address,
+    stop: async () => {
+      await server.shutdown(config.shutdownGraceMs);
+      await sweeper.stop();
+      await relay?.stop();
+      documents.close();
+      await store.connection.close();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import mongoose, { type Connection } from 'mongoose';
+import { JitsuinError, unavailable } from '@jitsuin/errors';
+
+/**
+ * One connection per process. Commands are not buffered while the store is away: a caller
+ * gets UNAVAILABLE within the selection timeout instead of a call that hangs.
+ */
+export async function connectStore(url: string, options: { selectionTimeoutMs?: number } = {}) {
+  const connection = mongoose.createConnection(url, {
+    bufferCommands: false,
+    autoIndex: false,
+    serverSelectionTimeoutMS: options.selectionTimeoutMs ?? 5000,
+    maxPoolSize: 20,
+  });
+  // The driver reconnects by itself; without a listener its 'error' events would crash us.
+  connection.on('error', () => undefined);
+  await connection.asPromise();
+  return connection;
+}
+
+const UNREACHABLE = new Set([
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoTopologyClosedError',
+  'MongoNotConnectedError',
+  'PoolClearedError',
+  'MongoPoolClearedError',
+]);
+
+/** Turns "the database is not there" into a typed error; anything else passes through. */
+export function translateStoreError(err: unknown): unknown {
+  if (err instanceof JitsuinError) return err;
+  const name = err instanceof Error ? err.name : '';
+  if (UNREACHABLE.has(name) || (err instanceof Error && /connection .* closed|ECONNREFUSED/.test(err.message))) {
+    return unavailable('the signing session store is unavailable; try again shortly', err);
+  }
+  return err;
+}
+
+export type { Connection };

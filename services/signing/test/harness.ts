@@ -1,0 +1,330 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { createKafka, ensureTopics, EventConsumer, type EventEnvelope, type Topic } from '@jitsuin/events';
+import {
+  ContractKind,
+  DocumentServiceClient,
+  Gender,
+  PartyKind,
+  PartyRole,
+  type Contract,
+  type Document,
+  type UploadDocumentRequest,
+} from '@jitsuin/proto/document/v1/document';
+import { SigningServiceClient, type RevisionRef } from '@jitsuin/proto/signing/v1/signing';
+import { callClientStream, callUnary, createLogger } from '@jitsuin/rpc';
+import { PdfDict, PdfDocument, PdfString } from '@jitsuin/pdf';
+import { makePdf } from '@jitsuin/testkit';
+import {
+  CARD_FILES,
+  CardSimulator,
+  createTestPki,
+  freePort,
+  startPkiServers,
+  type PkiManifest,
+  type PkiServers,
+} from '@jitsuin/testkit/pki';
+import { testInfra } from '@jitsuin/testkit/vitest';
+// Tests run the real document service in process; production code talks to it over gRPC only.
+import { readConfig as readDocumentConfig } from '../../document/src/config.js';
+import { startDocumentService, type RunningDocumentService } from '../../document/src/service.js';
+import { readConfig, type SigningConfig } from '../src/config.js';
+import { connectStore } from '../src/store/db.js';
+import { startSigningService, type RunningSigningService } from '../src/service.js';
+
+const exec = promisify(execFile);
+
+/** A database of its own for each test file, on the shared FerretDB. */
+function databaseUrl(prefix: string): string {
+  const mongo = new URL(testInfra().mongoUrl);
+  mongo.pathname = `/${prefix}_${randomUUID().slice(0, 8)}`;
+  return mongo.toString();
+}
+
+export interface SigningInstance {
+  service: RunningSigningService;
+  client: SigningServiceClient;
+  config: SigningConfig;
+  stop(): Promise<void>;
+}
+
+export interface World {
+  /** Temp directory holding the test PKI (its keys never enter the repository) and outputs. */
+  root: string;
+  pkiDir: string;
+  manifest: PkiManifest;
+  pki: PkiServers;
+  documentService: RunningDocumentService;
+  documents: DocumentServiceClient;
+  signing: SigningInstance;
+  /** Another signing service on the same store and document service, with other settings. */
+  startSigning(overrides?: Partial<SigningConfig>): Promise<SigningInstance>;
+  card(personId: string): { card: CardSimulator; password: string };
+  close(): Promise<void>;
+}
+
+export async function startWorld(overrides: Partial<SigningConfig> = {}): Promise<World> {
+  const root = await mkdtemp(join(tmpdir(), 'jitsuin-signing-'));
+  const port = await freePort();
+  const created = await createTestPki(join(root, 'pki'), { baseUrl: `http://127.0.0.1:${port}` });
+  const pki = await startPkiServers(created.dir, { port });
+  const kafkaBrokers = testInfra().kafkaBrokers.join(',');
+
+  const documentMongoUrl = databaseUrl('signing_doc_test');
+  const documentService = await startDocumentService(
+    {
+      ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers }),
+      grpcPort: 0,
+      mongoUrl: documentMongoUrl,
+      relayPollMs: 50,
+      shutdownGraceMs: 2000,
+    },
+    createLogger('document-test', 'warn'),
+  );
+  const documents = new DocumentServiceClient(documentService.address, credentials.createInsecure());
+
+  const lender = created.manifest.seals.lender!;
+  const signingMongoUrl = databaseUrl('signing_test');
+  const instances: SigningInstance[] = [];
+  const startSigning = async (extra: Partial<SigningConfig> = {}): Promise<SigningInstance> => {
+    const config: SigningConfig = {
+      ...readConfig({
+        KAFKA_BROKERS: kafkaBrokers,
+        DOCUMENT_SERVICE_ADDRESS: documentService.address,
+        TSA_URL: pki.urls.tsa,
+        ALLOW_TEST_JPKI: 'true',
+        SIGNING_CA_CERTS: join(created.dir, created.manifest.trust.jpkiSigning),
+        SEAL_LENDER_P12: join(created.dir, lender.p12),
+        SEAL_LENDER_PASSWORD: lender.password,
+      }),
+      grpcPort: 0,
+      mongoUrl: signingMongoUrl,
+      relayPollMs: 50,
+      shutdownGraceMs: 2000,
+      callTimeoutMs: 30_000,
+      ...overrides,
+      ...extra,
+    };
+    const service = await startSigningService(config, createLogger('signing-test', 'warn'));
+    const client = new SigningServiceClient(service.address, credentials.createInsecure());
+    const instance = {
+      service,
+      client,
+      config,
+      stop: async () => {
+        client.close();
+        await service.stop();
+      },
+    };
+    instances.push(instance);
+    return instance;
+  };
+  const signing = await startSigning();
+
+  return {
+    root,
+    pkiDir: created.dir,
+    manifest: created.manifest,
+    pki,
+    documentService,
+    documents,
+    signing,
+    startSigning,
+    card(personId) {
+      const dir = join(created.dir, 'people', personId);
+      return { card: CardSimulator.open(dir), password: readPassword(dir) };
+    },
+    close: async () => {
+      for (const instance of instances) await instance.stop();
+      documents.close();
+      await documentService.stop();
+      await pki.close();
+      await rm(root, { recursive: true, force: true });
+      // The test databases go with the test (the shared FerretDB outlives every run).
+      for (const url of [signingMongoUrl, documentMongoUrl]) {
+        const connection = await connectStore(url).catch(() => undefined);
+        await connection?.dropDatabase().catch(() => undefined);
+        await connection?.close();
+      }
+    },
+  };
+}
+
+function readPassword(dir: string): string {
+  return readFileSync(join(dir, CARD_FILES.password), 'utf8').trim();
+}
+
+/** The contract's parties: three card holders of the test PKI and the bank. */
+export const PARTIES = { borrower: 'yamada-taro', 'co-borrower': 'yamada-hanako', guarantor: 'suzuki-ichiro' } as const;
+
+const GENDERS = { MALE: Gender.GENDER_MALE, FEMALE: Gender.GENDER_FEMALE, UNKNOWN: Gender.GENDER_UNKNOWN } as const;
+
+export interface Deal {
+  tenantId: string;
+  contract: Contract;
+  document: Document;
+  original: Buffer;
+  ref(revisionId?: string): RevisionRef;
+}
+
+/** Uploads a PDF, creates a mortgage contract whose people are the test PKI's, and sends it. */
+export async function newDeal(world: World, options: { send?: boolean; pdf?: Buffer } = {}): Promise<Deal> {
+  const tenantId = `bank-${randomUUID().slice(0, 8)}`;
+  const original = options.pdf ?? makePdf(64 * 1024, 'Jitsuin mortgage contract');
+  const document = await upload(world.documents, tenantId, original);
+  const person = (id: keyof typeof PARTIES, role: PartyRole) => {
+    const facts = world.manifest.people[PARTIES[id]]!.facts;
+    return {
+      id,
+      kind: PartyKind.PARTY_KIND_PERSON,
+      role,
+      email: `${id}@example.jp`,
+      expectedFacts: { name: facts.name, address: facts.address, dateOfBirth: facts.dateOfBirth, gender: GENDERS[facts.gender] },
+    };
+  };
+  const { contract } = await callUnary(world.documents.createContract.bind(world.documents), {
+    tenantId,
+    title: '住宅ローン契約 / Mortgage',
+    kind: ContractKind.CONTRACT_KIND_MORTGAGE,
+    parties: [
+      person('borrower', PartyRole.PARTY_ROLE_BORROWER),
+      person('co-borrower', PartyRole.PARTY_ROLE_CO_BORROWER),
+      person('guarantor', PartyRole.PARTY_ROLE_GUARANTOR),
+      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined },
+    ],
+    documents: [{ documentId: document.id, title: '金銭消費貸借契約書' }],
+    steps: [{ partyIds: ['borrower', 'co-borrower'] }, { partyIds: ['guarantor'] }, { partyIds: ['bank'] }],
+    deadline: new Date(Date.now() + 86_400_000),
+  });
+  let sent = contract!;
+  if (options.send !== false) {
+    sent = (await callUnary(world.documents.sendContract.bind(world.documents), { tenantId, contractId: contract!.id })).contract!;
+  }
+  return {
+    tenantId,
+    contract: sent,
+    document,
+    original,
+    ref: (revisionId = document.headRevisionId) => ({ tenantId, contractId: sent.id, documentId: document.id, revisionId }),
+  };
+}
+
+export async function upload(client: DocumentServiceClient, tenantId: string, pdf: Buffer): Promise<Document> {
+  const messages: UploadDocumentRequest[] = [{ part: { $case: 'metadata', value: { tenantId, filename: 'mortgage.pdf' } } }];
+  for (let at = 0; at < pdf.length; at += 1024 * 1024) {
+    messages.push({ part: { $case: 'chunk', value: pdf.subarray(at, at + 1024 * 1024) } });
+  }
+  return (await callClientStream(client.uploadDocument.bind(client), messages)).document!;
+}
+
+export async function getDocument(world: World, deal: Deal): Promise<Document> {
+  return (await callUnary(world.documents.getDocument.bind(world.documents), { tenantId: deal.tenantId, documentId: deal.document.id })).document!;
+}
+
+/** Every byte of a revision (the head when none is named). */
+export async function download(world: World, deal: Deal, revisionId = ''): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const stream = world.documents.downloadRevision(
+    { tenantId: deal.tenantId, documentId: deal.document.id, revisionId, offset: 0, length: 0 },
+    { deadline: Date.now() + 60_000 },
+  );
+  for await (const message of stream) chunks.push(message.chunk);
+  return Buffer.concat(chunks);
+}
+
+export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** The gRPC status a call failed with (throws if it did not fail). */
+export async function statusOf(call: Promise<unknown>): Promise<{ code: number; details: string }> {
+  try {
+    await call;
+  } catch (err) {
+    const e = err as ServiceError;
+    return { code: e.code, details: e.details };
+  }
+  throw new Error('the call succeeded but was expected to fail');
+}
+
+/** Poppler's pdfsig on the bytes: its per-signature validity lines, and its whole output. */
+export async function pdfsig(world: World, pdf: Buffer): Promise<{ validity: string[]; out: string }> {
+  const file = join(world.root, `check-${randomUUID().slice(0, 8)}.pdf`);
+  await writeFile(file, pdf);
+  let out: string;
+  try {
+    const { stdout, stderr } = await exec('pdfsig', [file], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
+    out = `${stdout}${stderr}`;
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
+  }
+  return { validity: [...out.matchAll(/Signature Validation: (.*)/g)].map((m) => m[1]!.trim()), out };
+}
+
+/** DER length of the element at the start of `bytes` (a /Contents value is DER, then zero padding). */
+function derLength(bytes: Buffer): number {
+  const first = bytes[1]!;
+  if (first < 0x80) return 2 + first;
+  const count = first & 0x7f;
+  let length = 0;
+  for (let i = 0; i < count; i++) length = length * 256 + bytes[2 + i]!;
+  return 2 + count + length;
+}
+
+/**
+ * Every document timestamp of the PDF checked by Debian's openssl (`openssl ts -verify`): the
+ * token over the bytes its /ByteRange covers, its TSA chained to the test organisation root.
+ * pdfsig cannot validate document timestamps (it says "not yet verified").
+ */
+export async function verifyDocumentTimestamps(world: World, pdf: Buffer): Promise<{ field: string; out: string }[]> {
+  const doc = PdfDocument.open(pdf);
+  const results: { field: string; out: string }[] = [];
+  for (const field of doc.signatureFields()) {
+    if (field.signature?.type !== 'DocTimeStamp' || !field.signature.ref) continue;
+    const dict = doc.getObject(field.signature.ref);
+    const contents = dict instanceof PdfDict ? doc.resolve(dict.get('Contents')) : undefined;
+    if (!(contents instanceof PdfString)) throw new Error(`document timestamp ${field.name} has no /Contents`);
+    const range = field.signature.byteRange!;
+    const covered = Buffer.concat([pdf.subarray(range[0]!, range[0]! + range[1]!), pdf.subarray(range[2]!, range[2]! + range[3]!)]);
+    const id = randomUUID().slice(0, 8);
+    const data = join(world.root, `ts-${id}.data`);
+    const token = join(world.root, `ts-${id}.der`);
+    await writeFile(data, covered);
+    await writeFile(token, contents.bytes.subarray(0, derLength(contents.bytes)));
+    const ca = join(world.pkiDir, world.manifest.trust.organisation);
+    let out: string;
+    try {
+      const r = await exec('openssl', ['ts', '-verify', '-data', data, '-in', token, '-token_in', '-CAfile', ca], { encoding: 'utf8' });
+      out = `${r.stdout}${r.stderr}`;
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string };
+      out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
+    }
+    results.push({ field: field.name, out: out.trim() });
+  }
+  return results;
+}
+
+/** A consumer of one topic that keeps the events of one tenant, in arrival order. */
+export async function collectEvents(tenantId: string, topic: Topic) {
+  const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'signing-test', logLevel: 'NOTHING' });
+  await ensureTopics(kafka);
+  const events: EventEnvelope[] = [];
+  const consumer = new EventConsumer(kafka, {
+    groupId: `signing-test-${randomUUID()}`,
+    topics: [topic],
+    fromBeginning: true,
+    handle: async (event) => {
+      if (event.tenantId === tenantId) events.push(event);
+    },
+  });
+  await consumer.start();
+  return { events, stop: () => consumer.stop() };
+}
+
+export { callClientStream, callUnary };
