@@ -11,3 +11,5 @@ export {
   type UnaryMethod,
 } from './client.js';
 export { isServing } from './health.js';
+export { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from './env.js';
+export { runUntilSignalled } from './run.js';

@@ -1,24 +1,7 @@
-import { createLogger } from '@jitsuin/rpc';
+import { createLogger, runUntilSignalled } from '@jitsuin/rpc';
 import { readConfig } from './config.js';
 import { startDocumentService } from './service.js';
 
 /** The document service process: serve until SIGTERM/SIGINT, then stop in order. */
 const logger = createLogger('document');
-try {
-  const config = readConfig();
-  const service = await startDocumentService(config, logger);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    await service.stop();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-} catch (err) {
-  logger.fatal({ err }, 'document service failed to start');
-  process.exit(1);
-}
+await runUntilSignalled('document service', logger, () => startDocumentService(readConfig(), logger));

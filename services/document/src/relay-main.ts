@@ -1,4 +1,4 @@
-import { createLogger } from '@jitsuin/rpc';
+import { createLogger, runUntilSignalled } from '@jitsuin/rpc';
 import { readConfig } from './config.js';
 import { openStore, outboxRelay } from './service.js';
 
@@ -7,20 +7,16 @@ import { openStore, outboxRelay } from './service.js';
  * on its own schedule). Stops on SIGTERM/SIGINT after the batch in flight.
  */
 const logger = createLogger('document-relay');
-try {
+await runUntilSignalled('document relay', logger, async () => {
   const config = readConfig();
   const store = await openStore(config);
   const relay = outboxRelay(config, store.outboxes, logger);
   relay.start();
   logger.info('relay running');
-  const stop = async () => {
-    await relay.stop();
-    await store.connection.close();
-    process.exit(0);
+  return {
+    stop: async () => {
+      await relay.stop();
+      await store.connection.close();
+    },
   };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
-} catch (err) {
-  logger.fatal({ err }, 'relay failed to start');
-  process.exit(1);
-}
+});

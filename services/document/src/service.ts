@@ -6,7 +6,7 @@ import type { DocumentConfig } from './config.js';
 import { documentService } from './grpc/document-service.js';
 import { BlobStore } from './store/blobs.js';
 import { ContractRepository, contractModel } from './store/contracts.js';
-import { connectStore } from './store/db.js';
+import { connectStore } from '@jitsuin/store';
 import { DocumentRepository, documentModel } from './store/documents.js';
 
 export interface RunningDocumentService {

@@ -1,3 +1,4 @@
+import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
 /** The signing service's settings, read from the environment once, at start. */
 
 /** A seal key the service holds: a PKCS#12 file and its password (PKCS#11 later, same shape). */
@@ -47,23 +48,7 @@ export interface SigningConfig {
   relayBatchSize: number;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`);
-  }
-  return value;
-}
 
-function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (/^(1|true|yes)$/i.test(raw)) return true;
-  if (/^(0|false|no)$/i.test(raw)) return false;
-  throw new Error(`${name} must be true or false (got ${JSON.stringify(raw)})`);
-}
 
 const SEAL_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -127,39 +112,31 @@ function optionalUrl(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): SigningConfig {
-  const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
-  if (brokers.length === 0) throw new Error('KAFKA_BROKERS must name at least one broker (host:port)');
   const documentServiceAddress = env.DOCUMENT_SERVICE_ADDRESS?.trim() || '127.0.0.1:50051';
   if (!/^[^\s:]+:\d{1,5}$/.test(documentServiceAddress)) {
     throw new Error(`DOCUMENT_SERVICE_ADDRESS must be host:port (got ${JSON.stringify(documentServiceAddress)})`);
   }
   return {
     grpcHost: env.SIGNING_GRPC_HOST ?? '127.0.0.1',
-    grpcPort: integer(env, 'SIGNING_GRPC_PORT', 50052, 0, 65535),
-    mongoUrl: env.SIGNING_MONGO_URL ?? withDatabase(env.MONGO_URL ?? 'mongodb://127.0.0.1:27017', 'jitsuin_signing'),
-    kafkaBrokers: brokers,
+    grpcPort: envInteger(env, 'SIGNING_GRPC_PORT', 50052, 0, 65535),
+    mongoUrl: envMongoUrl(env, 'SIGNING_MONGO_URL', 'jitsuin_signing'),
+    kafkaBrokers: envKafkaBrokers(env),
     documentServiceAddress,
     tsaUrl: optionalUrl(env, 'TSA_URL'),
-    sessionTtlMs: integer(env, 'SESSION_TTL_MS', 10 * 60_000, 1000, 24 * 3_600_000),
-    sessionRetentionMs: integer(env, 'SESSION_RETENTION_MS', 3_600_000, 0, 30 * 86_400_000),
-    sessionSweepMs: integer(env, 'SESSION_SWEEP_MS', 60_000, 100, 3_600_000),
+    sessionTtlMs: envInteger(env, 'SESSION_TTL_MS', 10 * 60_000, 1000, 24 * 3_600_000),
+    sessionRetentionMs: envInteger(env, 'SESSION_RETENTION_MS', 3_600_000, 0, 30 * 86_400_000),
+    sessionSweepMs: envInteger(env, 'SESSION_SWEEP_MS', 60_000, 100, 3_600_000),
     seals: readSeals(env),
-    allowTestJpki: flag(env, 'ALLOW_TEST_JPKI', false),
+    allowTestJpki: envFlag(env, 'ALLOW_TEST_JPKI', false),
     signingCaFiles: (env.SIGNING_CA_CERTS ?? '').split(',').map((f) => f.trim()).filter(Boolean),
-    maxDocumentBytes: integer(env, 'MAX_DOCUMENT_BYTES', 100 * 1024 * 1024, 1024, 2 * 1024 ** 3 - 1),
-    memoryBudgetBytes: integer(env, 'SIGNING_MEMORY_BUDGET_BYTES', 512 * 1024 * 1024, 1024 * 1024, 64 * 1024 ** 3),
-    callTimeoutMs: integer(env, 'SIGNING_CALL_TIMEOUT_MS', 120_000, 1000, 3_600_000),
-    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
-    runRelay: flag(env, 'SIGNING_RUN_RELAY', true),
-    relayPollMs: integer(env, 'RELAY_POLL_MS', 500, 10, 60_000),
-    relayLeaseMs: integer(env, 'RELAY_LEASE_MS', 10_000, 100, 600_000),
-    relayBatchSize: integer(env, 'RELAY_BATCH_SIZE', 100, 1, 1000),
+    maxDocumentBytes: envInteger(env, 'MAX_DOCUMENT_BYTES', 100 * 1024 * 1024, 1024, 2 * 1024 ** 3 - 1),
+    memoryBudgetBytes: envInteger(env, 'SIGNING_MEMORY_BUDGET_BYTES', 512 * 1024 * 1024, 1024 * 1024, 64 * 1024 ** 3),
+    callTimeoutMs: envInteger(env, 'SIGNING_CALL_TIMEOUT_MS', 120_000, 1000, 3_600_000),
+    shutdownGraceMs: envInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    runRelay: envFlag(env, 'SIGNING_RUN_RELAY', true),
+    relayPollMs: envInteger(env, 'RELAY_POLL_MS', 500, 10, 60_000),
+    relayLeaseMs: envInteger(env, 'RELAY_LEASE_MS', 10_000, 100, 600_000),
+    relayBatchSize: envInteger(env, 'RELAY_BATCH_SIZE', 100, 1, 1000),
   };
 }
 
-/** The service owns its database: MONGO_URL names the server, the service names the database. */
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  if (parsed.pathname === '' || parsed.pathname === '/') parsed.pathname = `/${database}`;
-  return parsed.toString();
-}

@@ -5,7 +5,7 @@ import { Signing } from './app/signing.js';
 import { DocumentService } from './clients/document-service.js';
 import type { SigningConfig } from './config.js';
 import { signingService } from './grpc/signing-service.js';
-import { connectStore } from './store/db.js';
+import { connectStore } from '@jitsuin/store';
 import { readCaCertificates, SealKeys } from './store/seal-keys.js';
 import { SessionRepository, sessionModel } from './store/sessions.js';
 

@@ -5,7 +5,7 @@ import { encodeEvent, Topics } from '@jitsuin/events';
 import { RevisionKind } from '@jitsuin/proto/document/v1/document';
 import { PadesLevel, type PrepareSignatureRequest } from '@jitsuin/proto/signing/v1/signing';
 import { completeSignature } from '@jitsuin/signer';
-import { connectStore } from '../src/store/db.js';
+import { connectStore } from '@jitsuin/store';
 import { SessionRepository, sessionModel } from '../src/store/sessions.js';
 import {
   callClientStream,

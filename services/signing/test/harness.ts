@@ -35,7 +35,7 @@ import { testInfra } from '@jitsuin/testkit/vitest';
 import { readConfig as readDocumentConfig } from '../../document/src/config.js';
 import { startDocumentService, type RunningDocumentService } from '../../document/src/service.js';
 import { readConfig, type SigningConfig } from '../src/config.js';
-import { connectStore } from '../src/store/db.js';
+import { connectStore } from '@jitsuin/store';
 import { startSigningService, type RunningSigningService } from '../src/service.js';
 
 const exec = promisify(execFile);

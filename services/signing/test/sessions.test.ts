@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PendingSignature } from '@jitsuin/signer';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import type { SigningSession } from '../src/domain/session.js';
-import { connectStore, type Connection } from '../src/store/db.js';
+import { connectStore, type Connection } from '@jitsuin/store';
 import { SessionRepository, sessionModel } from '../src/store/sessions.js';
 
 /** The session store against the real FerretDB: single use, expiry, cleanup. */

@@ -9,7 +9,7 @@ import {
   type ContractState,
 } from '../domain/contract.js';
 import { contractChanged, contractCreated } from '../events/payloads.js';
-import { outboxEntries } from '../events/outbox.js';
+import { outboxEntries } from '@jitsuin/store';
 import type { ContractRepository } from '../store/contracts.js';
 import type { DocumentRepository } from '../store/documents.js';
 

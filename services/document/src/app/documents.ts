@@ -9,7 +9,7 @@ import {
   type Revision,
   type RevisionKind,
 } from '../domain/document.js';
-import { outboxEntries } from '../events/outbox.js';
+import { outboxEntries } from '@jitsuin/store';
 import { documentUploaded, revisionAdded } from '../events/payloads.js';
 import type { BlobStore } from '../store/blobs.js';
 import type { DocumentRepository } from '../store/documents.js';

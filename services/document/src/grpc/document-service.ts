@@ -9,7 +9,7 @@ import {
 import { handlers, type Logger, type ServiceRegistration } from '@jitsuin/rpc';
 import type { Contracts } from '../app/contracts.js';
 import type { Documents } from '../app/documents.js';
-import { translateStoreError } from '../store/db.js';
+import { storeErrorTranslator } from '@jitsuin/store';
 import { contractStates, revisionKinds } from '../protobuf/enums.js';
 import { contractToProto, documentToProto, draftFromProto, revisionToProto } from './mapping.js';
 import { splitUpload } from './upload-stream.js';
@@ -19,7 +19,7 @@ export const DOCUMENT_SERVICE_NAME = 'jitsuin.document.v1.DocumentService';
 /** The gRPC edge of the document service: protobuf in and out, nothing else. */
 export function documentService(app: { contracts: Contracts; documents: Documents }, logger: Logger): ServiceRegistration {
   const { contracts, documents } = app;
-  const h = handlers({ logger, translate: translateStoreError });
+  const h = handlers({ logger, translate: storeErrorTranslator('the document store') });
   const contractResponse = async (pending: Promise<Parameters<typeof contractToProto>[0]>) => ({
     contract: contractToProto(await pending),
   });

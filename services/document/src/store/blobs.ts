@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import mongoose, { type Connection } from 'mongoose';
 import { invalidArgument, resourceExhausted } from '@jitsuin/errors';
-import { isDuplicateKey } from './db.js';
+import { isDuplicateKey } from '@jitsuin/store';
 
 const { Binary, ObjectId } = mongoose.mongo;
 type ObjectId = InstanceType<typeof ObjectId>;

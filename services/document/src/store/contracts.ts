@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Contract, ContractState } from '../domain/contract.js';
-import { insertWithEvents, outboxFields, type OutboxEntry } from './outbox.js';
+import { insertWithEvents, outboxFields, type OutboxEntry } from '@jitsuin/store';
 
 interface ContractRecord extends Omit<Contract, 'id'> {
   _id: string;

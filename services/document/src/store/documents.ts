@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Document, Revision } from '../domain/document.js';
-import { insertWithEvents, outboxFields, type OutboxEntry } from './outbox.js';
+import { insertWithEvents, outboxFields, type OutboxEntry } from '@jitsuin/store';
 
 interface DocumentRecord extends Omit<Document, 'id'> {
   _id: string;

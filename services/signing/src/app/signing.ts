@@ -21,7 +21,7 @@ import {
 import { refusalOf, signingError } from '../domain/errors.js';
 import { needsTimestamp } from '../domain/levels.js';
 import { MAX_PENDING_BYTES, pendingBytes, unclaimable, type SigningSession } from '../domain/session.js';
-import { outboxEntries } from '../events/outbox.js';
+import { outboxEntries } from '@jitsuin/store';
 import { signatureApplied, signatureFailed } from '../events/payloads.js';
 import type { SealKeys } from '../store/seal-keys.js';
 import type { SessionRepository } from '../store/sessions.js';

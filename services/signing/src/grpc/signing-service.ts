@@ -3,14 +3,14 @@ import { SigningServiceService, type SigningServiceServer } from '@jitsuin/proto
 import { handlers, type Logger, type ServiceRegistration } from '@jitsuin/rpc';
 import type { Signing } from '../app/signing.js';
 import { certifyFromProto, levelFromProto } from '../domain/levels.js';
-import { translateStoreError } from '../store/db.js';
+import { storeErrorTranslator } from '@jitsuin/store';
 import { checkId, placementFromProto, revisionRefFromProto } from './mapping.js';
 
 export const SIGNING_SERVICE_NAME = 'jitsuin.signing.v1.SigningService';
 
 /** The gRPC edge of the signing service: protobuf in and out, errors to status codes once. */
 export function signingService(signing: Signing, logger: Logger): ServiceRegistration {
-  const h = handlers({ logger, translate: translateStoreError });
+  const h = handlers({ logger, translate: storeErrorTranslator('the signing session store') });
 
   const implementation: SigningServiceServer = {
     prepareSignature: h.unary('PrepareSignature', async (req, ctx) => {

@@ -1,7 +1,7 @@
 import mongoose, { Schema, type Connection, type Model } from 'mongoose';
 import type { PendingSignature } from '@jitsuin/signer';
 import type { SigningSession } from '../domain/session.js';
-import { insertWithEvents, outboxFields, type OutboxEntry } from './outbox.js';
+import { insertWithEvents, outboxFields, type OutboxEntry } from '@jitsuin/store';
 
 const { Binary } = mongoose.mongo;
 
