@@ -1,12 +1,12 @@
-import { createKafka, ensureTopics, EventPublisher, OutboxRelay, type OutboxCollection } from '@jitsuin/events';
+import type { OutboxCollection } from '@jitsuin/events';
 import { startGrpcServer, type Logger } from '@jitsuin/rpc';
+import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
 import { Contracts } from './app/contracts.js';
 import { Documents } from './app/documents.js';
 import type { DocumentConfig } from './config.js';
 import { documentService } from './grpc/document-service.js';
 import { BlobStore } from './store/blobs.js';
 import { ContractRepository, contractModel } from './store/contracts.js';
-import { connectStore } from '@jitsuin/store';
 import { DocumentRepository, documentModel } from './store/documents.js';
 
 export interface RunningDocumentService {
@@ -26,21 +26,7 @@ export async function openStore(config: DocumentConfig) {
 }
 
 export function outboxRelay(config: DocumentConfig, outboxes: OutboxCollection[], logger: Logger) {
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'document-relay' });
-  return new OutboxRelay({
-    collections: outboxes,
-    leaseMs: config.relayLeaseMs,
-    pollMs: config.relayPollMs,
-    batchSize: config.relayBatchSize,
-    connectPublisher: async () => {
-      await ensureTopics(kafka);
-      return EventPublisher.connect(kafka);
-    },
-    onError: (err, failures) => {
-      // One line per outage, not per retry.
-      if (failures === 1) logger.warn({ err: String(err) }, 'cannot publish events; they wait in the outbox');
-    },
-  });
+  return kafkaOutboxRelay('document-relay', config, outboxes, logger);
 }
 
 export async function startDocumentService(config: DocumentConfig, logger: Logger): Promise<RunningDocumentService> {

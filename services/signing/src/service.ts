@@ -1,11 +1,11 @@
-import { createKafka, ensureTopics, EventPublisher, OutboxRelay, type OutboxCollection } from '@jitsuin/events';
+import type { OutboxCollection } from '@jitsuin/events';
 import { startGrpcServer, type Logger } from '@jitsuin/rpc';
+import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
 import { MemoryBudget } from './app/memory.js';
 import { Signing } from './app/signing.js';
 import { DocumentService } from './clients/document-service.js';
 import type { SigningConfig } from './config.js';
 import { signingService } from './grpc/signing-service.js';
-import { connectStore } from '@jitsuin/store';
 import { readCaCertificates, SealKeys } from './store/seal-keys.js';
 import { SessionRepository, sessionModel } from './store/sessions.js';
 
@@ -24,21 +24,7 @@ export async function openStore(config: SigningConfig) {
 }
 
 export function outboxRelay(config: SigningConfig, outboxes: OutboxCollection[], logger: Logger) {
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'signing-relay' });
-  return new OutboxRelay({
-    collections: outboxes,
-    leaseMs: config.relayLeaseMs,
-    pollMs: config.relayPollMs,
-    batchSize: config.relayBatchSize,
-    connectPublisher: async () => {
-      await ensureTopics(kafka);
-      return EventPublisher.connect(kafka);
-    },
-    onError: (err, failures) => {
-      // One line per outage, not per retry.
-      if (failures === 1) logger.warn({ err: String(err) }, 'cannot publish events; they wait in the outbox');
-    },
-  });
+  return kafkaOutboxRelay('signing-relay', config, outboxes, logger);
 }
 
 /** Cleans up expired sessions now and then (FerretDB has no TTL index). */
