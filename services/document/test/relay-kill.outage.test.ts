@@ -24,7 +24,8 @@ afterAll(async () => {
 });
 
 function startRelay(): ChildProcess {
-  const relay = spawn(`${repoRoot}node_modules/.bin/tsx`, ['services/document/src/relay-main.ts'], {
+  // One process (node with tsx's loader), so that a signal reaches the relay itself.
+  const relay = spawn(process.execPath, ['--import', 'tsx', 'services/document/src/relay-main.ts'], {
     cwd: repoRoot,
     env: {
       ...process.env,

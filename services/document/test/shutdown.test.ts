@@ -20,7 +20,8 @@ let db: mongoose.Connection;
 beforeAll(async () => {
   const config = testConfig();
   db = await mongoose.createConnection(config.mongoUrl).asPromise();
-  service = spawn(`${repoRoot}node_modules/.bin/tsx`, ['services/document/src/main.ts'], {
+  // One process (node with tsx's loader), so that a signal reaches the service itself.
+  service = spawn(process.execPath, ['--import', 'tsx', 'services/document/src/main.ts'], {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -77,6 +78,13 @@ describe('the document service process', () => {
       const messages = uploadMessages(tenantId, pdf);
       for (const [i, message] of messages.entries()) {
         if (i === 3) {
+          // Terminate once the server is storing this upload: the call is in flight there.
+          await vi.waitFor(
+            async () => {
+              if ((await db.collection('blobs.chunks').countDocuments()) === 0) throw new Error('no chunk stored yet');
+            },
+            { timeout: 10_000, interval: 20 },
+          );
           service.kill('SIGTERM');
           terminated = true;
           await new Promise((r) => setTimeout(r, 300));
