@@ -70,7 +70,9 @@ async function setup(tool: string, ctx: ChildContext): Promise<Run> {
         mark('prepare');
         const signatureValue = await card.sign(pending.digestInfo, ctx.cardPassword);
         mark('card');
-        const { parts } = await completeSignature(pdf, pending, signatureValue, certificate);
+        // The same in-memory Buffer that was prepared: nothing to re-verify (baseVerified), as
+        // the signing service does after its checked download.
+        const { parts } = await completeSignature(pdf, pending, signatureValue, certificate, { baseVerified: true });
         mark('complete');
         await writeParts(output, parts);
         mark('write');
