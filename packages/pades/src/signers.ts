@@ -8,7 +8,7 @@ import { LIMITS } from './limits.js';
 import { SHA256_DIGEST_INFO_PREFIX } from './oids.js';
 
 /**
- * What signs a CMS signature's DigestInfo: a My Number Card behind a phone app or the sign API
+ * What signs a CMS signature's DigestInfo: a JPKI card behind a phone app or the sign API
  * (the card flow), or a key the service holds (seals). Both give the same three things, so
  * PrepareSignature/CompleteSignature and Seal run the same code.
  */

@@ -46,7 +46,7 @@ function checkSha256DigestInfo(input: Uint8Array): void {
 }
 
 /**
- * A My Number Card's signing application as a phone app or the Digital Agency sign API would
+ * A JPKI card's signing application as a phone app or the Digital Agency sign API would
  * present it: the signing certificate, and RSA PKCS#1 v1.5 over a DigestInfo the host computed,
  * behind the signing password (6–16 A–Z/0–9; locked after 5 wrong tries, persisted beside the
  * identity so the lock holds across processes).
