@@ -1,35 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import type { Signer } from '@jitsuin/pades';
 import { CARD_FILES, CardSimulator, createTestPki, freePort, type PkiManifest, type PkiServers, startPkiServers } from '@jitsuin/testkit/pki';
 
-const exec = promisify(execFile);
-
 /** The repository root (packages/signer/test/../../..). */
 export const REPO = resolve(import.meta.dirname, '../../..');
-/** pyHanko's venv, made by ./jitsuin (ensure_python_tools). */
-export const PYTHON = join(REPO, '.jitsuin', 'venv', 'bin', 'python');
-
-export interface Run {
-  code: number;
-  out: string;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a tool; resolves with its exit code and output, never throws on a non-zero exit. */
-export async function run(cmd: string, args: string[], o: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  try {
-    const { stdout, stderr } = await exec(cmd, args, { cwd: o.cwd, encoding: 'utf8', timeout: o.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, ...(o.env ? { env: o.env } : {}) });
-    return { code: 0, out: `${stdout}${stderr}`, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number | string; stdout?: string; stderr?: string; message?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}${typeof e.code === 'number' ? '' : (e.message ?? '')}`, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+/** The tools that check our PDFs: pyHanko's venv (made by ./jitsuin), and a runner. */
+export { PYTHON, run, type Run } from '@jitsuin/testkit/validators';
 
 export interface PkiFixture {
   /** Temp directory for everything (PKI, PDFs); removed by close(). */

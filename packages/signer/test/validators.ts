@@ -1,75 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { PdfDict, PdfDocument, PdfString } from '@jitsuin/pdf';
-import { PYTHON, type PkiFixture, run } from './helpers.js';
+import { run } from '@jitsuin/testkit/validators';
+import type { PkiFixture } from './helpers.js';
 
-/** The validators nobody here wrote, run on a PDF file: pdfsig, qpdf, pyHanko, openssl. */
-
-export interface PdfsigSignature {
-  field: string;
-  type: string;
-  valid: boolean;
-  total: boolean;
-  text: string;
-}
-
-/** poppler's pdfsig, one entry per signature, in file order. */
-export async function pdfsig(file: string): Promise<{ out: string; signatures: PdfsigSignature[] }> {
-  const r = await run('pdfsig', [file]);
-  const blocks = r.out.split(/^Signature #\d+:$/m).slice(1);
-  return {
-    out: r.out,
-    signatures: blocks.map((text) => ({
-      field: /Signature Field Name: (.*)/.exec(text)?.[1]?.trim() ?? '',
-      type: /Signature Type: (.*)/.exec(text)?.[1]?.trim() ?? '',
-      valid: /Signature Validation: Signature is Valid\./.test(text),
-      total: /Total document signed/.test(text),
-      text: text.trim(),
-    })),
-  };
-}
-
-export async function qpdfCheck(file: string): Promise<{ ok: boolean; out: string }> {
-  const r = await run('qpdf', ['--check', file]);
-  // Exit 0 is clean; 3 means warnings, which we do not accept either.
-  return { ok: r.code === 0 && /No syntax or stream encoding errors found/.test(r.out), out: r.out };
-}
-
-export interface PyhankoSignature {
-  field: string;
-  type: 'Sig' | 'DocTimeStamp';
-  level?: 'B-B' | 'B-T' | 'B-LT' | 'B-LTA' | null;
-  status?: {
-    intact: boolean;
-    valid: boolean;
-    trusted: boolean;
-    bottom_line?: boolean;
-    coverage: string;
-    modification_level: string | null;
-    docmdp_ok?: boolean | null;
-    summary: string;
-    timestamp?: { intact: boolean; valid: boolean; trusted: boolean };
-  };
-  docmdp?: string | null;
-  fieldmdp?: string | null;
-  from_dss?: { bottom_line?: boolean; trusted?: boolean; summary: string };
-  ades_lta?: { indication?: string; subindication?: string; error?: string };
-  error?: string;
-}
-
-export interface PyhankoReport {
-  signatures: PyhankoSignature[];
-  dss: { certs: number; crls: number; ocsps: number } | null;
-}
-
-export const pyhankoAvailable = () => existsSync(PYTHON);
-
-/** pyHanko (from .jitsuin/venv) on every signature: see pyhanko_validate.py. */
-export async function pyhanko(file: string, roots: string): Promise<PyhankoReport> {
-  const r = await run(PYTHON, [join(import.meta.dirname, 'pyhanko_validate.py'), file, roots, '--online'], { timeoutMs: 300_000 });
-  if (r.code !== 0) throw new Error(`pyhanko_validate.py failed (${r.code}): ${r.out}`);
-  return JSON.parse(r.stdout) as PyhankoReport;
-}
+export { pdfsig, pyhanko, pyhankoAvailable, qpdfCheck, type PdfsigSignature, type PyhankoReport, type PyhankoSignature } from '@jitsuin/testkit/validators';
 
 export interface EmbeddedSignature {
   field: string;

@@ -1,5 +1,8 @@
 import { status } from '@grpc/grpc-js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pyhanko, qpdfCheck } from '@jitsuin/testkit/validators';
 import { Topics } from '@jitsuin/events';
 import { RevisionKind } from '@jitsuin/proto/document/v1/document';
 import { CertificationLevel, PadesLevel, type RevisionRef } from '@jitsuin/proto/signing/v1/signing';
@@ -107,6 +110,21 @@ describe('seals, timestamps and validation data', () => {
       const timestamps = await verifyDocumentTimestamps(world, final);
       expect(timestamps).toHaveLength(2);
       for (const t of timestamps) expect(t.out, t.field).toMatch(/^Verification: OK$/m);
+      // qpdf and pyHanko on the very file the service stored: every signature intact and
+      // trusted, each at the level it was made at, the seal extended to B-LTA.
+      const file = join(world.root, 'service-final.pdf');
+      await writeFile(file, final);
+      const qpdf = await qpdfCheck(file);
+      expect(qpdf.ok, qpdf.out).toBe(true);
+      const report = await pyhanko(file, join(world.pkiDir, world.manifest.trust.all));
+      expect(report.signatures.map((sig) => [sig.field, sig.status?.intact, sig.status?.trusted])).toEqual([
+        ['borrower', true, true],
+        ['DocTimeStamp', true, true],
+        ['guarantor', true, true],
+        ['Seal-lender', true, true],
+        ['DocumentTimestamp5', true, true],
+      ]);
+      expect(report.signatures.filter((sig) => sig.type === 'Sig').map((sig) => sig.level)).toEqual(['B-B', 'B-LTA', 'B-LTA']);
       // Every earlier revision is a prefix of the final file.
       for (const revision of document.revisions.slice(0, -1)) {
         const bytes = await download(world, deal, revision.id);
