@@ -2,7 +2,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { invalidArgument } from '@jitsuin/errors';
 import { factCodec, factCodecs } from './basic4-codecs.js';
-import { type CertificateInput, extensionValue, findExtension, toCertificate } from './cert.js';
+import { type CertificateInput, extensionValueOf } from './cert.js';
 import type { Basic4Facts } from './facts.js';
 import { OID } from './oids.js';
 
@@ -66,11 +66,8 @@ function otherNames(san: asn1js.AsnType): [string, string][] {
  * INVALID_ARGUMENT error that names the field, never its value.
  */
 export function readBasic4Facts(input: CertificateInput): Basic4Facts | undefined {
-  const cert = toCertificate(input);
-  const ext = findExtension(cert, OID.subjectAltName);
-  if (!ext) return undefined;
-  const san = extensionValue(ext);
-  if (!san) throw invalidArgument('the certificate\'s subjectAltName is not valid DER');
+  const san = extensionValueOf(input, OID.subjectAltName);
+  if (!san) return undefined;
 
   const facts: Partial<Basic4Facts> = {};
   const seen = new Set<string>();
