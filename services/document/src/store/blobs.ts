@@ -180,7 +180,8 @@ async function* inspected(
   hash: Hash,
   counted: (size: number) => void,
 ): AsyncIterable<Buffer> {
-  const prefixHash = check.prefix ? createHash('sha256') : undefined;
+  const notExtending = () =>
+    invalidArgument('the new revision does not extend its parent: an incremental update must keep every byte of the parent');
   let size = 0;
   let head: Buffer = Buffer.alloc(0);
   let headChecked = !check.head;
@@ -190,10 +191,16 @@ async function* inspected(
     if (size > check.maxBytes) {
       throw resourceExhausted(`the file is larger than the limit of ${check.maxBytes} bytes`);
     }
-    hash.update(chunk);
-    if (prefixHash && check.prefix) {
-      const before = size - chunk.length;
-      if (before < check.prefix.size) prefixHash.update(chunk.subarray(0, check.prefix.size - before));
+    const before = size - chunk.length;
+    if (check.prefix && before < check.prefix.size && size >= check.prefix.size) {
+      // The file's hash at the parent's length is the parent's hash: checked on the way, in
+      // the one pass, as soon as that many bytes have come.
+      const cut = check.prefix.size - before;
+      hash.update(chunk.subarray(0, cut));
+      if (hash.copy().digest('hex') !== check.prefix.sha256) throw notExtending();
+      hash.update(chunk.subarray(cut));
+    } else {
+      hash.update(chunk);
     }
     if (!headChecked) {
       head = Buffer.concat([head, chunk.subarray(0, EDGE)]);
@@ -209,13 +216,7 @@ async function* inspected(
   if (size === 0) throw invalidArgument('the file is empty');
   if (!headChecked) check.head?.(head);
   check.tail?.(tail, size);
-  if (check.prefix && prefixHash) {
-    if (size <= check.prefix.size || prefixHash.digest('hex') !== check.prefix.sha256) {
-      throw invalidArgument(
-        'the new revision does not extend its parent: an incremental update must keep every byte of the parent',
-      );
-    }
-  }
+  if (check.prefix && size <= check.prefix.size) throw notExtending();
 }
 
 /**
