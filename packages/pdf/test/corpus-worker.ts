@@ -3,10 +3,9 @@
  * with it, then reports the outcome. A hang here cannot block the test runner's own timeout,
  * since the test waits for this thread's answer on its event loop.
  */
-import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { gunzipSync } from 'node:zlib';
 import { JitsuinError } from '@jitsuin/errors';
+import { readCorpusFile } from '@jitsuin/testkit';
 import { PdfDocument, digestByteRange, embedContents, prepareSignature } from '../src/index.js';
 
 export type CorpusOutcome =
@@ -16,9 +15,8 @@ export type CorpusOutcome =
 
 function attempt(path: string): CorpusOutcome {
   try {
-    const raw = readFileSync(path);
     // The deflate bombs are gzipped on disk as a precaution; their PDFs are at most ~100 MB.
-    const bytes = path.endsWith('.gz') ? gunzipSync(raw, { maxOutputLength: 256 * 1024 * 1024 }) : raw;
+    const bytes = readCorpusFile(path);
     const doc = PdfDocument.open(bytes);
     void doc.revisions;
     void doc.certification;

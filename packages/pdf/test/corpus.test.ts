@@ -1,31 +1,17 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { malformedCorpus, malformedCorpusDir } from '@jitsuin/testkit';
 import type { CorpusOutcome } from './corpus-worker.js';
 
 // Every PDF of the shared malformed corpus gets a result or a typed error within 5 s. Each file
 // is tried in a worker thread, so that a file that made the parser loop would fail its test by
 // the runner's timeout instead of blocking the run; the thread is replaced after such a file.
-const here = dirname(fileURLToPath(import.meta.url));
-const corpus = resolve(process.env.JITSUIN_CORPUS ?? join(here, '../../../../shared/corpus/malformed'));
 const PER_FILE_TIMEOUT = 5_000;
 
-function collect(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .sort()
-    .flatMap((entry) => {
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) return collect(path);
-      return /\.pdf(\.gz)?$/i.test(entry) ? [path] : [];
-    });
-}
-
-const files = collect(corpus);
+const files = malformedCorpus();
 let worker: Worker | undefined;
 let pending = false;
 
@@ -87,10 +73,10 @@ describe('malformed corpus', () => {
   afterAll(stopWorker);
 
   it('is present', () => {
-    expect(files.length, `no PDFs under ${corpus}`).toBeGreaterThan(100);
+    expect(files.length, `no PDFs under ${malformedCorpusDir}`).toBeGreaterThan(100);
   });
 
-  it.each(files.map((f) => [relative(corpus, f), f]))(
+  it.each(files.map((f) => [f.name, f.path]))(
     '%s gets a result or a typed error',
     async (_name, path) => {
       const result = await ask(path);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { credentials } from '@grpc/grpc-js';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import {
   ContractKind,
@@ -118,16 +118,6 @@ export function mortgageRequest(tenantId: string, documentIds: string[], deadlin
   };
 }
 
-/** The gRPC status code a call failed with (throws if it did not fail). */
-export async function statusOf(call: Promise<unknown>): Promise<{ code: number; details: string }> {
-  try {
-    await call;
-  } catch (err) {
-    const e = err as ServiceError;
-    return { code: e.code, details: e.details };
-  }
-  throw new Error('the call succeeded but was expected to fail');
-}
 
 export { callUnary, callClientStream };
 
@@ -149,3 +139,5 @@ export async function collectEvents(tenantId: string, options: { onEvent?: (e: E
   await consumer.start();
   return { events, stop: () => consumer.stop() };
 }
+
+export { statusOf } from '@jitsuin/testkit';

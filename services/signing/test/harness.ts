@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { credentials } from '@grpc/grpc-js';
 import { createKafka, ensureTopics, EventConsumer, type EventEnvelope, type Topic } from '@jitsuin/events';
 import {
   ContractKind,
@@ -31,6 +31,7 @@ import {
   type PkiServers,
 } from '@jitsuin/testkit/pki';
 import { testInfra } from '@jitsuin/testkit/vitest';
+import { pdfsig as pdfsigOf } from '@jitsuin/testkit/validators';
 // Tests run the real document service in process; production code talks to it over gRPC only.
 import { readConfig as readDocumentConfig } from '../../document/src/config.js';
 import { startDocumentService, type RunningDocumentService } from '../../document/src/service.js';
@@ -240,29 +241,12 @@ export async function download(world: World, deal: Deal, revisionId = ''): Promi
 
 export const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-/** The gRPC status a call failed with (throws if it did not fail). */
-export async function statusOf(call: Promise<unknown>): Promise<{ code: number; details: string }> {
-  try {
-    await call;
-  } catch (err) {
-    const e = err as ServiceError;
-    return { code: e.code, details: e.details };
-  }
-  throw new Error('the call succeeded but was expected to fail');
-}
 
 /** Poppler's pdfsig on the bytes: its per-signature validity lines, and its whole output. */
 export async function pdfsig(world: World, pdf: Buffer): Promise<{ validity: string[]; out: string }> {
   const file = join(world.root, `check-${randomUUID().slice(0, 8)}.pdf`);
   await writeFile(file, pdf);
-  let out: string;
-  try {
-    const { stdout, stderr } = await exec('pdfsig', [file], { encoding: 'utf8', timeout: 60_000, maxBuffer: 16 * 1024 * 1024 });
-    out = `${stdout}${stderr}`;
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
-  }
+  const { out } = await pdfsigOf(file);
   return { validity: [...out.matchAll(/Signature Validation: (.*)/g)].map((m) => m[1]!.trim()), out };
 }
 
@@ -328,3 +312,5 @@ export async function collectEvents(tenantId: string, topic: Topic) {
 }
 
 export { callClientStream, callUnary };
+
+export { statusOf } from '@jitsuin/testkit';
