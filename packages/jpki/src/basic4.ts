@@ -1,8 +1,9 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { children, expectTag, isContext, readOid, readOne, TAG } from '@jitsuin/der';
 import { invalidArgument } from '@jitsuin/errors';
 import { factCodec, factCodecs } from './basic4-codecs.js';
-import { type CertificateInput, extensionValueOf } from './cert.js';
+import { type CertificateInput, directoryString, extensionValueOf } from './cert.js';
 import type { Basic4Facts } from './facts.js';
 import { OID } from './oids.js';
 
@@ -40,22 +41,19 @@ export function basic4OtherNames(facts: Basic4Facts): Utf8OtherName[] {
 }
 
 /** Each otherName of a DER subjectAltName as (type-id, string value); other name forms skipped. */
-function otherNames(san: asn1js.AsnType): [string, string][] {
-  if (!(san instanceof asn1js.Sequence)) throw invalidArgument('the certificate\'s subjectAltName is not a SEQUENCE');
+function otherNames(san: Buffer): [string, string][] {
+  const what = "the certificate's subjectAltName";
   const out: [string, string][] = [];
-  for (const gn of san.valueBlock.value) {
-    if (gn.idBlock.tagClass !== 3 || gn.idBlock.tagNumber !== 0) continue;
-    const parts = gn instanceof asn1js.Constructed ? gn.valueBlock.value : [];
-    const [oid, wrapped] = parts;
-    const inner = wrapped instanceof asn1js.Constructed ? wrapped.valueBlock.value[0] : undefined;
-    if (!(oid instanceof asn1js.ObjectIdentifier) || !inner) {
-      throw invalidArgument('the certificate has a malformed otherName in its subjectAltName');
-    }
+  for (const gn of children(expectTag(readOne(san, what), TAG.sequence, what), what)) {
+    if (!isContext(gn, 0)) continue;
+    const [id, wrapped] = gn.constructed ? children(gn, what) : [];
+    const inner = isContext(wrapped, 0) && wrapped.constructed ? children(wrapped, what)[0] : undefined;
+    if (id?.tag !== TAG.oid || !inner) throw invalidArgument('the certificate has a malformed otherName in its subjectAltName');
+    const oid = readOid(id, what);
     // J-LIS writes UTF8String; other string types are read so a variant still gets a clear answer.
-    if (!(inner instanceof asn1js.Utf8String || inner instanceof asn1js.PrintableString || inner instanceof asn1js.IA5String || inner instanceof asn1js.BmpString)) {
-      throw invalidArgument(`the otherName ${oid.valueBlock.toString()} in the certificate is not a string`);
-    }
-    out.push([oid.valueBlock.toString(), inner.valueBlock.value]);
+    const value = directoryString(inner);
+    if (value === undefined) throw invalidArgument(`the otherName ${oid} in the certificate is not a string`);
+    out.push([oid, value]);
   }
   return out;
 }

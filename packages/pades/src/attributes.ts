@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type CertificateBytes, parseCert } from './certs.js';
-import { children, explicit, expectTag, octets, oid, readOid, readOne, seq, set, setOf, TAG } from './der.js';
+import { children, explicit, expectTag, octets, oid, readOid, readOne, seq, set, setOf, TAG } from '@jitsuin/der';
 import { padesError } from './errors.js';
 import { LIMITS } from './limits.js';
 import { OID, SHA256_DIGEST_INFO_PREFIX } from './oids.js';

@@ -1,5 +1,5 @@
 import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
-import { children, expectTag, isContext, readOid, readOne, TAG } from './der.js';
+import { children, expectTag, isContext, readOid, readOne, TAG } from '@jitsuin/der';
 import { padesError } from './errors.js';
 import { LIMITS } from './limits.js';
 

@@ -1,6 +1,6 @@
 import { constants, createHash, verify } from 'node:crypto';
 import type { Cert } from './certs.js';
-import { children, isContext, readOid, readTlv, TAG } from './der.js';
+import { children, isContext, readOid, readTlv, TAG } from '@jitsuin/der';
 import { type PadesErrorCode, padesError } from './errors.js';
 import { HASH_BY_OID, OID } from './oids.js';
 import type { ParsedSignerInfo } from './signed-data.js';

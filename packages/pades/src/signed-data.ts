@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Attribute, checkSignedAttributes, parseAttributes } from './attributes.js';
 import { type Cert, type CertificateBytes, parseCert, uniqueCerts } from './certs.js';
-import { algorithm, children, explicit, expectTag, isContext, octets, oid, readOid, readTlv, retag, seq, set, setOf, smallInt, TAG, type Tlv } from './der.js';
+import { algorithm, children, explicit, expectTag, isContext, octets, oid, readOid, readTlv, retag, seq, set, setOf, smallInt, TAG, type Tlv } from '@jitsuin/der';
 import { padesError } from './errors.js';
 import { LIMITS } from './limits.js';
 import { HASH_BY_OID, OID } from './oids.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { type Cert, type CertificateBytes, parseCert } from './certs.js';
 import { parseGeneralizedTime, verifySignerInfo } from './cms-verify.js';
-import { algorithm, children, expectTag, octets, oid, readOid, readOne, seq, smallInt, TAG, tlv, uint } from './der.js';
+import { algorithm, children, expectTag, octets, oid, readOid, readOne, seq, smallInt, TAG, tlv, uint } from '@jitsuin/der';
 import { PadesError, padesError } from './errors.js';
 import { httpExchange } from './http.js';
 import { LIMITS } from './limits.js';

@@ -4,7 +4,7 @@ import * as pkijs from 'pkijs';
 import { ensurePkiEngine } from '@jitsuin/jpki';
 import { type Cert, type CertificateBytes, type CertInput, isSelfSigned, issuedBy, parseCert, uniqueCerts } from './certs.js';
 import { parseGeneralizedTime, verifyWithAlgorithm } from './cms-verify.js';
-import { children, expectTag, isContext, readOid, readOne, TAG, type Tlv } from './der.js';
+import { children, expectTag, isContext, readOid, readOne, TAG, type Tlv } from '@jitsuin/der';
 import { PadesError, padesError } from './errors.js';
 import { httpExchange } from './http.js';
 import { LIMITS } from './limits.js';

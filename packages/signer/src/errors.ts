@@ -48,8 +48,8 @@ export const signerError = (kind: ErrorKind, code: SignerErrorCode, message: str
 export const badRequest = (message: string) => signerError('INVALID_ARGUMENT', 'BAD_REQUEST', message);
 
 /**
- * Runs a step of the PDF layer and gives its typed errors a signer code. PadesErrors and
- * SignerErrors pass through; anything that is not a JitsuinError is a bug and passes through too.
+ * Runs a step of the PDF layer and gives its typed errors a signer code. PadesErrors, DerErrors
+ * and SignerErrors pass through; anything that is not a JitsuinError is a bug and passes through too.
  */
 export function pdfStep<T>(what: string, step: () => T): T {
   try {
@@ -60,7 +60,7 @@ export function pdfStep<T>(what: string, step: () => T): T {
 }
 
 export function fromPdfError(err: unknown, what: string): unknown {
-  if (!(err instanceof JitsuinError) || err instanceof SignerError || err.name === 'PadesError') return err;
+  if (!(err instanceof JitsuinError) || err instanceof SignerError || err.name === 'PadesError' || err.name === 'DerError') return err;
   const m = err.message;
   switch (err.kind) {
     case 'FAILED_PRECONDITION':

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DerError } from '@jitsuin/der';
 import {
   collectValidationData,
   documentTimestamp,
@@ -43,7 +44,7 @@ function certificatesOf(contents: Buffer, kind: 'Sig' | 'DocTimeStamp', field: s
     }
     return certs;
   } catch (err) {
-    if (err instanceof PadesError && err.code !== 'TOO_LARGE') {
+    if ((err instanceof PadesError && err.code !== 'TOO_LARGE') || err instanceof DerError) {
       throw signerError('INVALID_ARGUMENT', 'BAD_SIGNATURE_CONTENTS', `signature ${field} does not hold a CMS signature the DSS can be built for: ${err.message}`, err);
     }
     throw err;

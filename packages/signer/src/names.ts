@@ -1,4 +1,4 @@
-import { readBasic4Facts, toCertificate } from '@jitsuin/jpki';
+import { readBasic4Facts, subjectAttributeOf } from '@jitsuin/jpki';
 
 const CN = '2.5.4.3';
 const O = '2.5.4.10';
@@ -14,12 +14,7 @@ export function signerDisplayName(certificate: Uint8Array): string {
   } catch {
     // Malformed facts: fall back to the subject, the certificate is checked elsewhere.
   }
-  const cert = toCertificate(certificate);
-  const attr = (type: string) => {
-    const tv = cert.subject.typesAndValues.find((t) => t.type === type);
-    const value = (tv?.value as { valueBlock?: { value?: unknown } } | undefined)?.valueBlock?.value;
-    return typeof value === 'string' && value.trim() ? value.trim() : undefined;
-  };
+  const attr = (type: string) => subjectAttributeOf(certificate, type)?.trim() || undefined;
   return attr(CN) ?? attr(O) ?? '署名者';
 }
 

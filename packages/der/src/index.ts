@@ -1,4 +1,16 @@
-import { padesError } from './errors.js';
+import { JitsuinError } from '@jitsuin/errors';
+
+/**
+ * Bytes that are not the DER they should be: a certificate, CMS, signed attributes, a token.
+ * Always the caller's input, so INVALID_ARGUMENT.
+ */
+export class DerError extends JitsuinError {
+  readonly code = 'BAD_DER';
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+    this.name = 'DerError';
+  }
+}
 
 /**
  * A small, bounded TLV reader and DER writer. The CMS structures here are assembled from exact
@@ -42,7 +54,7 @@ export interface Tlv {
 const MAX_DEPTH = 48;
 
 function fail(what: string, message: string): never {
-  throw padesError('INVALID_ARGUMENT', 'BAD_DER', `${what} is not valid DER: ${message}`);
+  throw new DerError(`${what} is not valid DER: ${message}`);
 }
 
 /**
