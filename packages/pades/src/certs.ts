@@ -52,6 +52,15 @@ function toDer(input: CertificateBytes, what: string): Buffer {
 /** A certificate as callers give it, or already parsed. */
 export type CertInput = CertificateBytes | Cert;
 
+/**
+ * Certificates parsed lately, by the SHA-256 of their DER: one signing reads the signer's
+ * certificate and its chain in several steps (size estimate, signed attributes, signature check,
+ * assembly), and parsing (node's X509Certificate and the DER walk) is most of what those cost.
+ * Keyed by content, so a caller's buffer changing afterwards cannot alias another certificate.
+ */
+const parsedCerts = new Map<string, Cert>();
+const PARSED_CERTS_KEPT = 64;
+
 /** Parses a certificate (DER or PEM); `what` names it in errors ("the signer's certificate"). */
 export function parseCert(input: CertInput, what = 'the certificate'): Cert {
   if (typeof input === 'object' && 'x509' in input) return input;
@@ -59,6 +68,10 @@ export function parseCert(input: CertInput, what = 'the certificate'): Cert {
   if (der.length > LIMITS.certificateBytes) {
     throw padesError('INVALID_ARGUMENT', 'TOO_LARGE', `${what} is ${der.length} bytes; certificates over ${LIMITS.certificateBytes} bytes are refused`);
   }
+  const sha256 = createHash('sha256').update(der).digest();
+  const key = sha256.toString('latin1');
+  const known = parsedCerts.get(key);
+  if (known) return known;
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(der);
@@ -102,8 +115,10 @@ export function parseCert(input: CertInput, what = 'the certificate'): Cert {
     publicKeyBits: bits.content.subarray(1),
     extensions,
     publicKey: x509.publicKey,
-    sha256: createHash('sha256').update(der).digest(),
+    sha256,
   };
+  if (parsedCerts.size >= PARSED_CERTS_KEPT) parsedCerts.delete(parsedCerts.keys().next().value!);
+  parsedCerts.set(key, cert);
   return cert;
 }
 

@@ -1,7 +1,7 @@
 import { constants, createPrivateKey, privateEncrypt, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as asn1js from 'asn1js';
+import { algorithm, children, DerError, expectTag, octets, readOid, readOne, seq, TAG } from '@jitsuin/der';
 import { type ErrorKind, JitsuinError } from '@jitsuin/errors';
 import { CARD_FILES } from './card-files.js';
 import { fromPem } from './pem.js';
@@ -34,15 +34,23 @@ interface CardState {
 function checkSha256DigestInfo(input: Uint8Array): void {
   const notDigestInfo = () =>
     new CardError('INVALID_ARGUMENT', 'NOT_DIGEST_INFO', 'the card signs a DER DigestInfo (SEQUENCE { sha256 AlgorithmIdentifier, OCTET STRING of 32 bytes }); the host hashes, the card pads');
-  const asn1 = asn1js.fromBER(input);
-  if (asn1.offset !== input.length || !(asn1.result instanceof asn1js.Sequence)) throw notDigestInfo();
-  const [alg, digest] = asn1.result.valueBlock.value;
-  const oid = alg instanceof asn1js.Sequence ? alg.valueBlock.value[0] : undefined;
-  if (!(oid instanceof asn1js.ObjectIdentifier) || !(digest instanceof asn1js.OctetString)) throw notDigestInfo();
-  // DER only: what the card got must be exactly what it would have been given.
-  if (!Buffer.from(asn1.result.toBER(false)).equals(input)) throw notDigestInfo();
-  if (oid.valueBlock.toString() !== SHA256_OID) throw new CardError('INVALID_ARGUMENT', 'NOT_SHA256', `the DigestInfo names ${oid.valueBlock.toString()}; a JPKI card here signs SHA-256 only`);
-  if (digest.valueBlock.valueHexView.length !== 32) throw notDigestInfo();
+  let oidText: string;
+  let digestLength: number;
+  try {
+    const bytes = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    const [alg, digest, ...rest] = children(expectTag(readOne(bytes, 'the DigestInfo'), TAG.sequence, 'the DigestInfo'));
+    const [id, params, ...more] = children(expectTag(alg, TAG.sequence, 'the DigestInfo'));
+    if (rest.length > 0 || more.length > 0) throw notDigestInfo();
+    oidText = readOid(expectTag(id, TAG.oid, 'the DigestInfo'), 'the DigestInfo');
+    // DER only: what the card got must be exactly what it would have been given.
+    if (!seq(algorithm(oidText, params !== undefined), octets(expectTag(digest, TAG.octetString, 'the DigestInfo').content)).equals(bytes)) throw notDigestInfo();
+    digestLength = digest!.content.length;
+  } catch (err) {
+    if (err instanceof DerError) throw notDigestInfo();
+    throw err;
+  }
+  if (oidText !== SHA256_OID) throw new CardError('INVALID_ARGUMENT', 'NOT_SHA256', `the DigestInfo names ${oidText}; a JPKI card here signs SHA-256 only`);
+  if (digestLength !== 32) throw notDigestInfo();
 }
 
 /**
