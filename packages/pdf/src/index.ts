@@ -19,6 +19,8 @@ export type {
   SignatureValue,
   SignatureWidget,
 } from './fields.js';
+export { readTerminalFields, type TerminalField } from './fields.js';
+export { xrefSectionObjects, type XrefEntry, type XrefSection } from './xref.js';
 export { IncrementalWriter, writeIncrementalUpdate, type ChangedObject, type IncrementalUpdate } from './writer.js';
 export {
   MAX_CONTENTS_SIZE,

@@ -113,6 +113,24 @@ export function readXrefChain(buf: Buffer, startxref: number): XrefChain {
   return { table, sections };
 }
 
+/**
+ * The object numbers that one xref section (with a hybrid table's /XRefStm) lists, without
+ * following /Prev: what a single revision defines, redefines or frees. Read-only; for the
+ * modification analysis, which compares only these objects with the signed revision.
+ */
+export function xrefSectionObjects(buf: Buffer, offset: number): { inUse: number[]; freed: number[] } {
+  const table = new XrefTable();
+  readSection(buf, offset, table, new Set([offset]));
+  const inUse: number[] = [];
+  const freed: number[] = [];
+  for (let num = 1; num < table.limit; num++) {
+    const entry = table.get(num);
+    if (entry?.type === 'free') freed.push(num);
+    else if (entry) inUse.push(num);
+  }
+  return { inUse, freed };
+}
+
 function checkOffset(buf: Buffer, offset: number, what: string): void {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset >= buf.length) {
     throw invalidPdf(`${what} offset ${offset} is outside the file (${buf.length} bytes)`);
