@@ -8,7 +8,8 @@
 export { PadesError, type PadesErrorCode } from './errors.js';
 export { LIMITS } from './limits.js';
 export { OID } from './oids.js';
-export { type CertificateBytes, pemCertificates } from './certs.js';
+export { type Cert, type CertificateBytes, type CertInput, isSelfSigned, issuedBy, parseCert, pemCertificates, uniqueCerts } from './certs.js';
+export { verifyWithAlgorithm } from './cms-verify.js';
 export {
   type Attribute,
   buildSignedAttributes,

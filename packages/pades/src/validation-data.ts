@@ -110,6 +110,8 @@ export async function buildOcspRequest(cert: CertificateBytes, issuer: Certifica
 export interface OcspAnswer {
   status: 'good' | 'revoked' | 'unknown';
   revokedAt?: Date;
+  /** RFC 5280 CRLReason code of a revocation, when the responder gave one (JPKI's meaning depends on it). */
+  reasonCode?: number;
   producedAt: Date;
   thisUpdate: Date;
   nextUpdate?: Date;
@@ -165,7 +167,10 @@ export function checkOcspResponse(response: Uint8Array, cert: CertInput, issuer:
     if (!single) throw bad('does not answer for this certificate');
     const statusTlv = single[1]!;
     const kind = statusTlv.tagNumber === 0 ? 'good' : statusTlv.tagNumber === 1 ? 'revoked' : 'unknown';
-    const revokedAt = kind === 'revoked' ? parseGeneralizedTime(children(statusTlv, what)[0]!.content, 'revocationTime') : undefined;
+    const revokedInfo = kind === 'revoked' ? children(statusTlv, what) : [];
+    const revokedAt = kind === 'revoked' ? parseGeneralizedTime(revokedInfo[0]!.content, 'revocationTime') : undefined;
+    const reasonTlv = revokedInfo.find((p) => isContext(p, 0));
+    const reasonCode = reasonTlv ? expectTag(children(reasonTlv, what)[0], TAG.enumerated, what).content[0] : undefined;
     const thisUpdate = parseGeneralizedTime(expectTag(single[2], TAG.generalizedTime, what).content, 'thisUpdate');
     const next = single.slice(3).find((p) => isContext(p, 0));
     const nextUpdate = next ? parseGeneralizedTime(children(next, what)[0]!.content, 'nextUpdate') : undefined;
@@ -196,6 +201,7 @@ export function checkOcspResponse(response: Uint8Array, cert: CertInput, issuer:
     return {
       status: kind,
       ...(revokedAt ? { revokedAt } : {}),
+      ...(reasonCode !== undefined ? { reasonCode } : {}),
       producedAt,
       thisUpdate,
       ...(nextUpdate ? { nextUpdate } : {}),
@@ -214,7 +220,13 @@ export function checkOcspResponse(response: Uint8Array, cert: CertInput, issuer:
 export interface CrlAnswer {
   status: 'good' | 'revoked';
   revokedAt?: Date;
+  /** RFC 5280 CRLReason code of the entry's reasonCode extension, when present. */
+  reasonCode?: number;
+  thisUpdate: Date;
+  nextUpdate?: Date;
 }
+
+const REASON_CODE_EXTENSION = '2.5.29.21';
 
 function parseTime(t: Tlv): Date {
   if (t.tag === TAG.generalizedTime) return parseGeneralizedTime(t.content, 'a CRL time');
@@ -241,16 +253,20 @@ export function checkCrl(crl: Uint8Array, cert: CertInput, issuer: CertInput): C
     i++; // signature algorithm
     const issuerName = expectTag(fields[i++], TAG.sequence, what);
     if (!issuerName.bytes.equals(c.issuerDer)) throw bad("is not from the certificate's issuer");
-    i++; // thisUpdate
-    if (fields[i] && (fields[i]!.tag === 0x17 || fields[i]!.tag === TAG.generalizedTime)) i++;
+    const thisUpdate = parseTime(fields[i++]!);
+    const nextUpdate = fields[i] && (fields[i]!.tag === 0x17 || fields[i]!.tag === TAG.generalizedTime) ? parseTime(fields[i++]!) : undefined;
+    const times = { thisUpdate, ...(nextUpdate ? { nextUpdate } : {}) };
     const ok = verifyWithAlgorithm(Buffer.from(expectTag(sigAlg, TAG.sequence, what).bytes), Buffer.from(tbs!.bytes), ca, expectTag(sigBits, TAG.bitString, what).content.subarray(1));
     if (!ok) throw bad("is not signed by the certificate's issuer");
     const revoked = fields[i]?.tag === TAG.sequence ? children(fields[i]!, what) : [];
     for (const entry of revoked) {
-      const [serial, date] = children(entry, what);
-      if (serial!.bytes.equals(c.serialDer)) return { status: 'revoked', revokedAt: parseTime(date!) };
+      const [serial, date, exts] = children(entry, what);
+      if (!serial!.bytes.equals(c.serialDer)) continue;
+      const reason = exts ? children(exts, what).find((e) => readOid(children(e, what)[0]!, what) === REASON_CODE_EXTENSION) : undefined;
+      const reasonCode = reason ? readOne(Buffer.from(children(reason, what).at(-1)!.content), what).content[0] : undefined;
+      return { status: 'revoked', revokedAt: parseTime(date!), ...(reasonCode !== undefined ? { reasonCode } : {}), ...times };
     }
-    return { status: 'good' };
+    return { status: 'good', ...times };
   } catch (err) {
     if (err instanceof PadesError && err.code === 'CRL_BAD') throw err;
     throw bad(`cannot be read (${err instanceof Error ? err.message : String(err)})`);

@@ -7,17 +7,21 @@ import { indicationOf, type SubIndication } from './report.js';
  * sub-indication and message from it as they are, with no translation table.
  */
 export class SignatureValidationError extends Error {
+  private readonly explicitIndication: 'TOTAL_FAILED' | 'INDETERMINATE' | undefined;
+
   constructor(
     readonly subIndication: SubIndication,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; indication?: 'TOTAL_FAILED' | 'INDETERMINATE' },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SignatureValidationError';
+    // EXPIRED and NOT_YET_VALID exist under both indications: the check that raises them says which.
+    this.explicitIndication = options?.indication;
   }
 
   get indication(): 'TOTAL_FAILED' | 'INDETERMINATE' {
-    return indicationOf(this.subIndication);
+    return this.explicitIndication ?? indicationOf(this.subIndication);
   }
 }
 

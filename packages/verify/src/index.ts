@@ -1,10 +1,26 @@
 /**
- * @jitsuin/verify: PAdES verification (issue 4). This first layer checks integrity only: the
- * signatures found through the AcroForm, their ByteRange and coverage, the digest and the CMS
- * signature. Chain, revocation and modification analysis come next; until then no signature is
- * reported better than INDETERMINATE.
+ * @jitsuin/verify: PAdES verification (issue 4). verifyPdf is the one entry point the
+ * verification service and the CLI call: integrity (ByteRange, coverage, CMS), the chain to
+ * configured trust anchors, revocation through the sources it is given, timestamps as proofs of
+ * existence, the PAdES level and the JPKI facts and revocation meaning, as one JSON report.
+ * verifyPdfIntegrity is the integrity layer alone (no I/O, never better than INDETERMINATE).
  */
 export type * from './report.js';
 export { indicationOf } from './report.js';
 export { SignatureValidationError, VerifyInputError } from './errors.js';
 export { checkByteRange, coverageOf, type IntegrityOptions, pdfDateToIso, SUB_FILTERS, verdict, verifyPdfIntegrity } from './integrity.js';
+export { type PdfInput, verifyPdf, type VerifyOptions } from './verify.js';
+export {
+  crlRevocationSource,
+  defaultRevocationSources,
+  dssRevocationSource,
+  type HttpSourceOptions,
+  type JpkiIssuerEndpoints,
+  jpkiRevocationSource,
+  ocspRevocationSource,
+  type RevocationEvidence,
+  type RevocationQuery,
+  type RevocationSource,
+} from './revocation.js';
+export { buildChain, type Chain, CertificateStore, readCertificates } from './chain.js';
+export { type DssContents, readDss } from './dss.js';

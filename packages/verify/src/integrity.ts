@@ -1,6 +1,6 @@
 import { createHash, constants as cryptoConstants, verify as cryptoVerify } from 'node:crypto';
 import { JitsuinError } from '@jitsuin/errors';
-import { findSignerCertificate, OID, parseSignedData, type ParsedSignedData, verifyTimestampToken } from '@jitsuin/pades';
+import { type Cert, findSignerCertificate, OID, parseSignedData, type ParsedSignedData, type Timestamp, verifyTimestampToken } from '@jitsuin/pades';
 import { PdfDocument, type PdfRef, PdfString, type SignatureField } from '@jitsuin/pdf';
 import {
   cryptoConstraintsFailure,
@@ -92,12 +92,45 @@ interface Found {
   messages: string[];
 }
 
+/** One signature after the integrity checks, with what the later layers (chain, revocation, time) need. */
+export interface InspectedSignature {
+  report: SignatureReport;
+  /** True when the integrity checks found nothing wrong (the report's indication is then provisional). */
+  intact: boolean;
+  /** Offset just past the signed bytes (where the signed revision ends). */
+  end?: number;
+  signerCert?: Cert;
+  /** Every certificate the CMS (or timestamp token) carries. */
+  certificates: Buffer[];
+  /** The signature timestamp, its token checked (signature, imprint over the signature value, TSA EKU); its TSA chain is not. */
+  signatureTimestamp?: Timestamp;
+  /** Why a signature timestamp that is present could not be used. */
+  signatureTimestampProblem?: string;
+  /** For ETSI.RFC3161: the document timestamp, checked as above. */
+  documentTimestamp?: Timestamp;
+}
+
+export interface InspectedPdf {
+  bytes: Buffer;
+  doc: PdfDocument;
+  signatures: InspectedSignature[];
+}
+
 /**
  * Verifies the integrity of every signature of `pdf` (see the module comment). Throws a
  * VerifyInputError (INVALID_ARGUMENT) when the input cannot be read as a PDF at all; every problem
  * of a signature itself becomes its indication in the report.
  */
 export function verifyPdfIntegrity(pdf: Uint8Array, options: IntegrityOptions = {}): VerificationReport {
+  const signatures = inspectPdf(pdf, options).signatures.map(({ report }) => {
+    if (report.indication === 'INDETERMINATE') report.messages.push(NOT_CHECKED_YET);
+    return report;
+  });
+  return { document: verdict(signatures), signatures };
+}
+
+/** The integrity layer's findings, for verifyPdf to build on (same checks and errors as verifyPdfIntegrity). */
+export function inspectPdf(pdf: Uint8Array, options: IntegrityOptions = {}): InspectedPdf {
   if (!(pdf instanceof Uint8Array)) throw new VerifyInputError('the document to verify must be the bytes of a PDF file (Buffer or Uint8Array)');
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   if (pdf.length === 0) throw new VerifyInputError('the document to verify is empty: send the PDF file');
@@ -120,8 +153,7 @@ export function verifyPdfIntegrity(pdf: Uint8Array, options: IntegrityOptions = 
 
   const found = fields.map((field) => locate(doc, bytes, field));
   checkOverlaps(found);
-  const signatures = found.map((f) => checkSignature(bytes, revisions, f, checkedAt));
-  return { document: verdict(signatures), signatures };
+  return { bytes, doc, signatures: found.map((f) => checkSignature(bytes, revisions, f, checkedAt)) };
 }
 
 /** The signature dictionary, its ByteRange (structure) and its /Contents. */
@@ -225,7 +257,7 @@ function digestRanges(bytes: Buffer, r: Ranges, hash: string): Buffer {
   return createHash(hash).update(bytes.subarray(0, r.a)).update(bytes.subarray(r.b, r.end)).digest();
 }
 
-function checkSignature(bytes: Buffer, revisions: number[], f: Found, checkedAt: string): SignatureReport {
+function checkSignature(bytes: Buffer, revisions: number[], f: Found, checkedAt: string): InspectedSignature {
   const { field, problems, messages } = f;
   const name = field.name;
   let coverage: Coverage = 'UNCLEAR';
@@ -234,6 +266,7 @@ function checkSignature(bytes: Buffer, revisions: number[], f: Found, checkedAt:
   let level: SignatureLevel = f.subFilter === 'ETSI.CAdES.detached' ? 'B-B' : f.subFilter === 'ETSI.RFC3161' ? 'B-LTA' : 'PDF_NOT_ETSI';
   let signer: SignatureReport['signer'] = null;
   let timestamp: string | null = null;
+  let r: CmsResult | undefined;
 
   if (f.ranges) {
     coverage = coverageOf(bytes, revisions, f.ranges.end);
@@ -250,7 +283,7 @@ function checkSignature(bytes: Buffer, revisions: number[], f: Found, checkedAt:
         throw formatFailure(`field ${name}: /Contents is not a DER CMS SignedData followed only by zero padding (${err instanceof Error ? err.message : String(err)})`, err);
       }
       const check = f.subFilter === 'ETSI.RFC3161' ? checkDocumentTimestamp : checkCms;
-      const r = check(bytes, f, cms);
+      r = check(bytes, f, cms);
       digestMatches = r.digestMatches;
       signatureValid = r.signatureValid;
       signer = r.signer;
@@ -266,8 +299,7 @@ function checkSignature(bytes: Buffer, revisions: number[], f: Found, checkedAt:
   const subIndication: SubIndication = first ? first.subIndication : 'NO_CERTIFICATE_CHAIN_FOUND';
   const indication = indicationOf(subIndication);
   const allMessages = [...problems.map((p) => p.message), ...messages];
-  if (indication === 'INDETERMINATE') allMessages.push(NOT_CHECKED_YET);
-  return {
+  const report: SignatureReport = {
     field: name,
     subFilter: f.subFilter,
     level,
@@ -277,8 +309,18 @@ function checkSignature(bytes: Buffer, revisions: number[], f: Found, checkedAt:
     modifications: null,
     signer,
     time: { claimed: pdfDateToIso(field.signature?.signingTime), timestamp },
-    revocation: { status: 'NOT_CHECKED', reason: null, meaning: null, source: null, checkedAt },
+    revocation: { status: 'NOT_CHECKED', reason: null, meaning: null, meaningCode: null, source: null, checkedAt },
     messages: allMessages,
+  };
+  return {
+    report,
+    intact: problems.length === 0,
+    ...(f.ranges ? { end: f.ranges.end } : {}),
+    certificates: r?.certificates ?? [],
+    ...(r?.signerCert ? { signerCert: r.signerCert } : {}),
+    ...(r?.signatureTimestamp ? { signatureTimestamp: r.signatureTimestamp } : {}),
+    ...(r?.signatureTimestampProblem ? { signatureTimestampProblem: r.signatureTimestampProblem } : {}),
+    ...(r?.documentTimestamp ? { documentTimestamp: r.documentTimestamp } : {}),
   };
 }
 
@@ -287,6 +329,11 @@ interface CmsResult {
   signatureValid: boolean;
   signer: SignatureReport['signer'];
   timestamp: string | null;
+  certificates?: Buffer[];
+  signerCert?: Cert;
+  signatureTimestamp?: Timestamp;
+  signatureTimestampProblem?: string;
+  documentTimestamp?: Timestamp;
 }
 
 /** CAdES / PKCS#7 detached: SignerInfo count, content type, message-digest, signer, signing-certificate-v2, signature, algorithms. */
@@ -360,15 +407,28 @@ function checkCms(bytes: Buffer, f: Found, cms: ParsedSignedData): CmsResult {
 
   // A signature timestamp (B-T): its imprint is over the signature value.
   let timestamp: string | null = null;
+  let signatureTimestamp: Timestamp | undefined;
+  let signatureTimestampProblem: string | undefined;
   const token = si.signatureTimestampTokens[0];
   if (token) {
     try {
-      timestamp = verifyTimestampToken(token, { imprint: createHash('sha256').update(si.signatureValue).digest() }).genTime.toISOString();
+      signatureTimestamp = verifyTimestampToken(token, { imprint: createHash('sha256').update(si.signatureValue).digest() });
+      timestamp = signatureTimestamp.genTime.toISOString();
     } catch (err) {
-      messages.push(`field ${name}: the signature timestamp is not usable and is ignored (${err instanceof Error ? err.message : String(err)})`);
+      signatureTimestampProblem = `field ${name}: the signature timestamp is not usable (${err instanceof Error ? err.message : String(err)})`;
+      messages.push(signatureTimestampProblem);
     }
   }
-  return { digestMatches, signatureValid: cryptoOk && structureOk, signer, timestamp };
+  return {
+    digestMatches,
+    signatureValid: cryptoOk && structureOk,
+    signer,
+    timestamp,
+    certificates: cms.certificates,
+    signerCert: cert,
+    ...(signatureTimestamp ? { signatureTimestamp } : {}),
+    ...(signatureTimestampProblem ? { signatureTimestampProblem } : {}),
+  };
 }
 
 /** A document timestamp (ETSI.RFC3161): a TimeStampToken whose imprint is the ByteRange digest. */
@@ -383,7 +443,7 @@ function checkDocumentTimestamp(bytes: Buffer, f: Found, cms: ParsedSignedData):
   }
   const digestMatches = f.ranges ? digestRanges(bytes, f.ranges, 'sha256').equals(ts.imprint) : false;
   if (f.ranges && !digestMatches) f.problems.push(hashFailure(`field ${name}: the document bytes the timestamp covers have changed (its imprint differs from the SHA-256 of the ByteRange)`));
-  return { digestMatches, signatureValid: true, signer: null, timestamp: ts.genTime.toISOString() };
+  return { digestMatches, signatureValid: true, signer: null, timestamp: ts.genTime.toISOString(), certificates: ts.certificates, documentTimestamp: ts };
 }
 
 function asValidationError(err: unknown, field: string): SignatureValidationError {

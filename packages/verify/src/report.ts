@@ -48,7 +48,7 @@ export type Modifications = 'NONE' | 'LTA_UPDATES' | 'FORM_FILLING' | 'ANNOTATIO
 
 export type RevocationStatus = 'GOOD' | 'REVOKED' | 'UNKNOWN' | 'NOT_CHECKED';
 
-export type RevocationSource = 'OCSP' | 'CRL' | 'DSS' | 'JPKI';
+export type RevocationSourceKind = 'OCSP' | 'CRL' | 'DSS' | 'JPKI';
 
 export interface IntegrityReport {
   byteRange: 'VALID' | 'INVALID';
@@ -80,9 +80,13 @@ export interface TimeReport {
 
 export interface RevocationReport {
   status: RevocationStatus;
+  /** RFC 5280 reason name of a revocation (affiliationChanged, certificateHold, ...). */
   reason: string | null;
+  /** For JPKI certificates: what the status means for the person (the design's table), in English. */
   meaning: string | null;
-  source: RevocationSource | null;
+  /** The same meaning as a code of @jitsuin/jpki's revocationMeaning (ALIVE, FACTS_CHANGED, ...), for Japanese and other renderings. */
+  meaningCode: string | null;
+  source: RevocationSourceKind | null;
   /** ISO-8601 */
   checkedAt: string;
 }
