@@ -25,6 +25,6 @@ export {
   type MessageMeta,
 } from './consumer.js';
 export { DeadLetterHeaders } from './dead-letter.js';
-export { type Backoff } from './backoff.js';
+export { type Backoff, backoffDelay, sleep } from './backoff.js';
 export { isDuplicateKeyError } from './idempotency.js';
 export { OutboxRelay, type OutboxCollection, type OutboxRelayOptions } from './outbox-relay.js';

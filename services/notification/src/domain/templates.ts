@@ -1,0 +1,206 @@
+import type { Language } from './tenant-config.js';
+import type { Contact, Notice, Role } from './notice.js';
+
+/** The words of every message, in Japanese and English. */
+
+export interface Message {
+  subject: string;
+  text: string;
+}
+
+/** Who reads it: a party of the contract, or the tenant's own staff (e-mail or LINE). */
+export type Audience = { kind: 'party'; party: Contact } | { kind: 'operator' };
+
+export interface MessageContext {
+  contractId: string;
+  title?: string;
+  deadline?: Date;
+  /** Already filled in with the contract id. */
+  link?: string;
+  /** Roles of the parties by id, to name who did what without naming the person. */
+  roles: Map<string, Role>;
+}
+
+const ROLE_WORDS: Record<Language, Record<Role, string>> = {
+  ja: {
+    BORROWER: '借主（主債務者）',
+    CO_BORROWER: '連帯債務者',
+    GUARANTOR: '保証人',
+    LENDER: '貸主（金融機関）',
+    TENANT: '借主（賃借人）',
+    LANDLORD: '貸主（賃貸人）',
+    LICENSED_AGENT: '宅地建物取引士',
+    AGENCY: '宅地建物取引業者',
+    OTHER: '関係者',
+  },
+  en: {
+    BORROWER: 'borrower',
+    CO_BORROWER: 'co-borrower',
+    GUARANTOR: 'guarantor',
+    LENDER: 'lender',
+    TENANT: 'tenant',
+    LANDLORD: 'landlord',
+    LICENSED_AGENT: 'licensed real-estate agent',
+    AGENCY: 'real-estate agency',
+    OTHER: 'party',
+  },
+};
+
+export function roleWord(language: Language, role: Role): string {
+  return ROLE_WORDS[language][role];
+}
+
+function dateWords(language: Language, date: Date): string {
+  return language === 'ja'
+    ? date.toLocaleString('ja-JP', { timeZone: 'Asia/Tokyo', dateStyle: 'long', timeStyle: 'short' })
+    : `${date.toLocaleString('en-GB', { timeZone: 'Asia/Tokyo', dateStyle: 'long', timeStyle: 'short' })} (Japan time)`;
+}
+
+interface Words {
+  title(ctx: MessageContext): string;
+  greeting(audience: Audience): string;
+  who(ctx: MessageContext, partyId: string): string;
+  subject: Record<Notice['kind'], (title: string) => string>;
+  body(notice: Notice, ctx: MessageContext, audience: Audience): string[];
+  footer(ctx: MessageContext): string[];
+}
+
+const ja: Words = {
+  title: (ctx) => ctx.title || `契約 ${ctx.contractId}`,
+  greeting: (a) => (a.kind === 'party' ? `${roleWord('ja', a.party.role)} 様` : 'ご担当者様'),
+  who: (ctx, partyId) => {
+    const role = ctx.roles.get(partyId);
+    return role ? `${roleWord('ja', role)}（${partyId}）` : partyId;
+  },
+  subject: {
+    invitation: (t) => `【署名のお願い】${t}`,
+    declined: (t) => `【署名辞退】${t}`,
+    voided: (t) => `【契約取消】${t}`,
+    expired: (t) => `【期限切れ】${t}`,
+    completed: (t) => `【締結完了】${t}`,
+    signature_failed: (t) => `【署名エラー】${t}`,
+    verification_failed: (t) => `【署名検証エラー】${t}`,
+    certificate_status_changed: (t) => `【電子証明書の状態変更】${t}`,
+  },
+  body(notice, ctx, audience) {
+    const t = `「${ja.title(ctx)}」`;
+    switch (notice.kind) {
+      case 'invitation':
+        return audience.kind === 'party'
+          ? [
+              `${t}への電子署名をお願いいたします。`,
+              'マイナンバーカードと署名用電子証明書のパスワード（英数字6〜16文字）をご用意のうえ、お手続きください。',
+              ...(ctx.deadline ? [`署名期限: ${dateWords('ja', ctx.deadline)}`] : []),
+            ]
+          : [`${t}の署名ステップ${notice.stepIndex + 1}が始まりました。`];
+      case 'declined':
+        return [`${t}は${ja.who(ctx, notice.partyId)}により署名を辞退されました。`, ...(notice.comment ? [`理由: ${notice.comment}`] : [])];
+      case 'voided':
+        return [`${t}は取り消されました。これ以上の署名は不要です。`, ...(notice.comment ? [`理由: ${notice.comment}`] : [])];
+      case 'expired':
+        return [`${t}は署名期限までに署名が揃わなかったため、失効しました。`];
+      case 'completed':
+        return [`${t}の締結が完了しました。すべての署名と押印が済み、長期検証用の情報が付与されています。`];
+      case 'signature_failed':
+        return audience.kind === 'party'
+          ? [`${t}への署名を完了できませんでした。`, `理由: ${notice.message || notice.reason}`, 'お手数ですが、もう一度お手続きください。']
+          : [`${ja.who(ctx, notice.partyId)}の署名を完了できませんでした。`, `理由: ${notice.reason}${notice.message ? `（${notice.message}）` : ''}`];
+      case 'verification_failed':
+        return [
+          `${t}の文書 ${notice.documentId} の署名検証が合格しませんでした。契約の進行は止まっています。`,
+          `結果: ${notice.indication}${notice.subIndication ? ` / ${notice.subIndication}` : ''}`,
+        ];
+      case 'certificate_status_changed':
+        return [
+          `${t}の${ja.who(ctx, notice.partyId)}の署名用電子証明書の状態が変わりました（現況確認）。`,
+          `状態: ${notice.status}${notice.reason ? `（${notice.reason}）` : ''}`,
+        ];
+    }
+  },
+  footer: (ctx) => [
+    ...(ctx.link ? [`契約を開く: ${ctx.link}`] : []),
+    `契約番号: ${ctx.contractId}`,
+    '',
+    '※このメッセージは Jitsuin から自動で送信されています。',
+  ],
+};
+
+const en: Words = {
+  title: (ctx) => ctx.title || `contract ${ctx.contractId}`,
+  greeting: (a) => (a.kind === 'party' ? `Dear ${roleWord('en', a.party.role)},` : 'Hello,'),
+  who: (ctx, partyId) => {
+    const role = ctx.roles.get(partyId);
+    return role ? `the ${roleWord('en', role)} (${partyId})` : partyId;
+  },
+  subject: {
+    invitation: (t) => `Please sign: ${t}`,
+    declined: (t) => `Declined: ${t}`,
+    voided: (t) => `Voided: ${t}`,
+    expired: (t) => `Expired: ${t}`,
+    completed: (t) => `Completed: ${t}`,
+    signature_failed: (t) => `Signature failed: ${t}`,
+    verification_failed: (t) => `Verification failed: ${t}`,
+    certificate_status_changed: (t) => `Certificate status changed: ${t}`,
+  },
+  body(notice, ctx, audience) {
+    const t = `"${en.title(ctx)}"`;
+    switch (notice.kind) {
+      case 'invitation':
+        return audience.kind === 'party'
+          ? [
+              `You are asked to sign ${t} electronically.`,
+              'Please have your Individual Number Card and its signing password (6 to 16 letters and digits) ready.',
+              ...(ctx.deadline ? [`Sign by: ${dateWords('en', ctx.deadline)}`] : []),
+            ]
+          : [`Signing step ${notice.stepIndex + 1} of ${t} has started.`];
+      case 'declined':
+        return [`${t} was declined by ${en.who(ctx, notice.partyId)}.`, ...(notice.comment ? [`Reason: ${notice.comment}`] : [])];
+      case 'voided':
+        return [`${t} was voided. No further signatures are needed.`, ...(notice.comment ? [`Reason: ${notice.comment}`] : [])];
+      case 'expired':
+        return [`${t} expired: not every party signed before the deadline.`];
+      case 'completed':
+        return [`${t} is complete: every signature and seal is in place, with the data for long-term verification.`];
+      case 'signature_failed':
+        return audience.kind === 'party'
+          ? [`Your signature on ${t} could not be completed.`, `Reason: ${notice.message || notice.reason}`, 'Please try again.']
+          : [`The signature of ${en.who(ctx, notice.partyId)} could not be completed.`, `Reason: ${notice.reason}${notice.message ? ` (${notice.message})` : ''}`];
+      case 'verification_failed':
+        return [
+          `A signature on document ${notice.documentId} of ${t} did not pass verification. The contract is on hold.`,
+          `Result: ${notice.indication}${notice.subIndication ? ` / ${notice.subIndication}` : ''}`,
+        ];
+      case 'certificate_status_changed':
+        return [
+          `The signing certificate of ${en.who(ctx, notice.partyId)} on ${t} changed status (status monitoring).`,
+          `Status: ${notice.status}${notice.reason ? ` (${notice.reason})` : ''}`,
+        ];
+    }
+  },
+  footer: (ctx) => [
+    ...(ctx.link ? [`Open the contract: ${ctx.link}`] : []),
+    `Contract: ${ctx.contractId}`,
+    '',
+    'This message was sent automatically by Jitsuin.',
+  ],
+};
+
+const WORDS: Record<Language, Words> = { ja, en };
+
+/** An e-mail: subject, then greeting, what happened, and where to go. */
+export function renderEmail(language: Language, notice: Notice, ctx: MessageContext, audience: Audience): Message {
+  const w = WORDS[language];
+  return {
+    subject: w.subject[notice.kind](w.title(ctx)),
+    text: [w.greeting(audience), '', ...w.body(notice, ctx, audience), '', ...w.footer(ctx)].join('\n'),
+  };
+}
+
+/** A chat message (LINE): the subject as its first line, no greeting. */
+export function renderChat(language: Language, notice: Notice, ctx: MessageContext): Message {
+  const w = WORDS[language];
+  const subject = w.subject[notice.kind](w.title(ctx));
+  const audience: Audience = { kind: 'operator' };
+  const lines = [subject, ...w.body(notice, ctx, audience), ...(ctx.link ? [ctx.link] : []), `${language === 'ja' ? '契約番号' : 'Contract'}: ${ctx.contractId}`];
+  return { subject, text: lines.join('\n') };
+}

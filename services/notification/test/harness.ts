@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { credentials } from '@grpc/grpc-js';
+import { SMTPServer } from 'smtp-server';
+import { createKafka, EventPublisher, ensureTopics, newEvent, Topics, type EventEnvelope, type EventPayload } from '@jitsuin/events';
+import { PartyKind, PartyRole } from '@jitsuin/proto/document/v1/document';
+import {
+  Language,
+  NotificationServiceClient,
+  type Delivery,
+  type TenantConfig,
+} from '@jitsuin/proto/notification/v1/notification';
+import { callUnary, createLogger } from '@jitsuin/rpc';
+import { testInfra } from '@jitsuin/testkit/vitest';
+import { readConfig, type NotificationConfig } from '../src/config.js';
+import { startNotificationService, type RunningNotificationService } from '../src/service.js';
+
+export { callUnary };
+export { statusOf } from '@jitsuin/testkit';
+
+// ---------------------------------------------------------------- the service
+
+/** A database and consumer group of its own; quick retries so tests wait little. */
+export function testConfig(overrides: Partial<NotificationConfig> = {}): NotificationConfig {
+  const mongo = new URL(testInfra().mongoUrl);
+  mongo.pathname = `/notify_test_${randomUUID().slice(0, 8)}`;
+  return {
+    ...readConfig({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(',') }),
+    grpcPort: 0,
+    mongoUrl: mongo.toString(),
+    groupId: `notification-test-${randomUUID()}`,
+    maxAttempts: 5,
+    retryInitialMs: 20,
+    retryMaxMs: 200,
+    pollMs: 50,
+    sendTimeoutMs: 5_000,
+    leaseMs: 30_000,
+    tenantCacheMs: 0,
+    shutdownGraceMs: 2_000,
+    ...overrides,
+  };
+}
+
+/**
+ * Commits the group's offsets at the end of every topic before the service first joins, so it
+ * handles exactly the events published after this (no backlog, no race with "latest").
+ */
+async function startGroupAtEnd(groupId: string): Promise<void> {
+  const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'notification-test', logLevel: 'NOTHING' });
+  await ensureTopics(kafka);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const topic of [Topics.contract, Topics.signature, Topics.verification]) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface TestService {
+  service: RunningNotificationService;
+  client: NotificationServiceClient;
+  config: NotificationConfig;
+  stop(): Promise<void>;
+}
+
+export async function startTestService(overrides: Partial<NotificationConfig> = {}, options: { freshGroup?: boolean } = {}): Promise<TestService> {
+  const config = testConfig(overrides);
+  if (options.freshGroup !== false) await startGroupAtEnd(config.groupId);
+  const service = await startNotificationService(config, createLogger('notification-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const client = new NotificationServiceClient(service.address, credentials.createInsecure());
+  return {
+    service,
+    client,
+    config,
+    stop: async () => {
+      client.close();
+      await service.stop();
+    },
+  };
+}
+
+export function baseConfig(tenantId: string, overrides: Partial<TenantConfig> = {}): TenantConfig {
+  return {
+    tenantId,
+    language: Language.LANGUAGE_JA,
+    email: { enabled: false, from: '', operatorAddresses: [], notifyParties: false },
+    webhooks: [],
+    line: { enabled: false, channelAccessToken: '', to: [], eventTypes: [] },
+    portalUrl: '',
+    ...overrides,
+  };
+}
+
+export async function setConfig(t: TestService, config: TenantConfig): Promise<TenantConfig> {
+  const response = await callUnary(t.client.setTenantConfig.bind(t.client), { config });
+  return response.config!;
+}
+
+export async function listDeliveries(t: TestService, tenantId: string, eventId = ''): Promise<Delivery[]> {
+  const response = await callUnary(t.client.listDeliveries.bind(t.client), { tenantId, eventId, pageSize: 200, pageToken: '', status: 0 });
+  return response.deliveries;
+}
+
+// ---------------------------------------------------------------- events
+
+let publisher: Promise<EventPublisher> | undefined;
+
+export async function publish(...events: EventEnvelope[]): Promise<void> {
+  publisher ??= (async () => {
+    const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'notification-test-publisher', logLevel: 'NOTHING' });
+    await ensureTopics(kafka);
+    return EventPublisher.connect(kafka);
+  })();
+  await (await publisher).publish(events);
+}
+
+export async function closePublisher(): Promise<void> {
+  const p = publisher;
+  publisher = undefined;
+  await (await p)?.close();
+}
+
+export function event(tenantId: string, contractId: string, payload: EventPayload): EventEnvelope {
+  return newEvent({ tenantId, subject: contractId, payload });
+}
+
+export const parties = [
+  { partyId: 'borrower', kind: PartyKind.PARTY_KIND_PERSON, role: PartyRole.PARTY_ROLE_BORROWER, email: 'borrower@example.jp' },
+  { partyId: 'co-borrower', kind: PartyKind.PARTY_KIND_PERSON, role: PartyRole.PARTY_ROLE_CO_BORROWER, email: 'co.borrower@example.jp' },
+  { partyId: 'guarantor', kind: PartyKind.PARTY_KIND_PERSON, role: PartyRole.PARTY_ROLE_GUARANTOR, email: 'guarantor@example.jp' },
+  { partyId: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: '' },
+];
+
+/** contract.created, contract.sent and the first step's invitation of a mortgage contract. */
+export function mortgageStart(tenantId: string, contractId = `c-${randomUUID().slice(0, 8)}`, deadline = new Date('2030-04-01T09:00:00Z')) {
+  return {
+    contractId,
+    created: event(tenantId, contractId, {
+      $case: 'contractCreated',
+      value: { contractId, title: '住宅ローン契約', kind: 1, documentIds: ['d-1'], parties, deadline },
+    }),
+    sent: event(tenantId, contractId, { $case: 'contractSent', value: { contractId, documentIds: ['d-1'], parties, deadline } }),
+    stepOpened: event(tenantId, contractId, {
+      $case: 'contractStepOpened',
+      value: { contractId, stepIndex: 0, partyIds: ['borrower', 'co-borrower'] },
+    }),
+  };
+}
+
+// ---------------------------------------------------------------- an SMTP server
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  headers: Map<string, string>;
+  subject: string;
+  text: string;
+  raw: string;
+}
+
+/** A real SMTP server on loopback that keeps what arrives. */
+export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[]; stop(): Promise<void> }> {
+  const mails: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        mails.push({
+          ...parseMail(raw),
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.server.address() as AddressInfo;
+  return { url: `smtp://127.0.0.1:${port}`, mails, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** A single-part text message as nodemailer writes it: headers, encoded words, QP or base64. */
+function parseMail(raw: string): Omit<ReceivedMail, 'from' | 'to' | 'raw'> {
+  const split = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
+  const body = raw.slice(split + 4);
+  const headers = new Map<string, string>();
+  for (const line of head.split('\r\n')) {
+    const colon = line.indexOf(':');
+    headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+  }
+  const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
+  const text =
+    encoding === 'base64'
+      ? Buffer.from(body, 'base64').toString('utf8')
+      : encoding === 'quoted-printable'
+        ? decodeQuotedPrintable(body)
+        : body;
+  return { headers, subject: decodeWords(headers.get('subject') ?? ''), text: text.replace(/\r\n/g, '\n').trimEnd() };
+}
+
+function decodeQuotedPrintable(s: string): string {
+  const bytes = s.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => `%${hex}`);
+  return decodeURIComponent(bytes.replace(/%(?![0-9A-F]{2})/gi, '%25'));
+}
+
+function decodeWords(s: string): string {
+  return s
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, kind: string, data: string) =>
+      kind.toLowerCase() === 'b'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : decodeQuotedPrintable(data.replace(/_/g, ' ')),
+    );
+}
+
+// ---------------------------------------------------------------- HTTP receivers
+
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Buffer;
+  status: number;
+}
+
+/**
+ * An HTTP server on loopback that keeps every request and answers with `respond(request)`'s
+ * status (200 by default); change `respond` to make it fail or recover.
+ */
+export async function startReceiver(): Promise<{
+  url: string;
+  requests: ReceivedRequest[];
+  respond: (request: Omit<ReceivedRequest, 'status'>) => number;
+  stop(): Promise<void>;
+}> {
+  const receiver = {
+    url: '',
+    requests: [] as ReceivedRequest[],
+    respond: (_request: Omit<ReceivedRequest, 'status'>) => 200,
+    stop: async () => {},
+  };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
+      const status = receiver.respond(request);
+      receiver.requests.push({ ...request, status });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? '{}' : '{"message":"failing on purpose"}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  receiver.url = `http://127.0.0.1:${port}`;
+  receiver.stop = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return receiver;
+}
+
+export const newTenant = (prefix = 'tenant') => `${prefix}-${randomUUID().slice(0, 8)}`;
