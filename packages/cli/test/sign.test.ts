@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePdf } from '@jitsuin/testkit';
+import { opensslVerify, pdfsig, pyhanko, qpdfCheck } from '@jitsuin/testkit/validators';
 import { CARD_FILES, createTestPki, freePort, type PkiManifest, type PkiServers, startPkiServers } from '@jitsuin/testkit/pki';
 
 /** `./jitsuin sign` end to end: a seal from a PKCS#12, a card simulator, and one-line errors. */
@@ -81,35 +82,62 @@ afterAll(async () => {
   if (root) await rm(root, { recursive: true, force: true });
 });
 
+const PARTIES = [
+  { field: 'Borrower', person: 'yamada-taro', name: '山田　太郎', role: '借主（主債務者）', box: '1,40,560,240,72' },
+  { field: 'CoBorrower', person: 'yamada-hanako', name: '山田　花子', role: '連帯債務者', box: '1,310,560,240,72' },
+  { field: 'Guarantor', person: 'suzuki-ichiro', name: '鈴木　一郎', role: '連帯保証人', box: '1,40,460,240,72' },
+] as const;
+
 const seal = () => ({ p12: join(pki, manifest.seals.lender!.p12), password: manifest.seals.lender!.password });
 
 describe('./jitsuin sign', () => {
-  it('certifies with a seal (--p12), then a borrower signs with a card (--card), both at B-T; pdfsig and qpdf accept the result', async () => {
+  it('builds the mortgage package: the lender certifies, borrower, co-borrower and guarantor sign with cards, the bank seals at B-LTA and locks; pdfsig, qpdf, pyHanko and openssl accept it', async () => {
     const s = seal();
     const certified = at('certified.pdf');
     const r1 = await jitsuin(
       'sign', input, certified, '--p12', s.p12, '--password', s.password, '--level', 'B-T', '--tsa', servers.urls.tsa,
-      '--visible', '1,300,700,240,72', '--certify', '2', '--role', '貸主', '--add-field', 'Borrower=1,40,560,240,72', '--add-field', 'BankSeal=1,300,460,240,72', '--lock-field', 'BankSeal',
+      '--field', 'LenderCertification', '--visible', '1,300,700,240,72', '--certify', '2', '--role', '貸主',
+      ...PARTIES.flatMap((p) => ['--add-field', `${p.field}=${p.box}`]), '--add-field', 'BankSeal=1,300,460,240,72', '--lock-field', 'BankSeal',
     );
     expect(r1.code, r1.stderr).toBe(0);
     expect(r1.stdout).toMatch(/^signed .*certified\.pdf \(\d+ bytes\): B-T, certified P=2, by 架空銀行株式会社 電子契約印$/m);
 
-    const signed = at('borrower.pdf');
-    const r2 = await jitsuin('sign', certified, signed, '--card', cardDir('yamada-taro'), '--password', await password('yamada-taro'), '--field', 'Borrower', '--role', '借主', '--level', 'B-T', '--tsa', servers.urls.tsa);
-    expect(r2.code, r2.stderr).toBe(0);
-    expect(r2.stdout).toContain('by 山田　太郎');
+    let current = certified;
+    for (const p of PARTIES) {
+      const next = at(`${p.field}.pdf`);
+      const r = await jitsuin('sign', current, next, '--card', cardDir(p.person), '--password', await password(p.person), '--field', p.field, '--role', p.role, '--level', 'B-T', '--tsa', servers.urls.tsa);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`by ${p.name}`);
+      current = next;
+    }
 
     const final = at('final.pdf');
-    const r3 = await jitsuin('sign', signed, final, '--p12', s.p12, '--password', s.password, '--field', 'BankSeal', '--level', 'B-LTA', '--tsa', servers.urls.tsa);
+    const r3 = await jitsuin('sign', current, final, '--p12', s.p12, '--password', s.password, '--field', 'BankSeal', '--role', '金融機関　確認印', '--level', 'B-LTA', '--tsa', servers.urls.tsa);
     expect(r3.code, r3.stderr).toBe(0);
 
-    const sig = await tool('pdfsig', [final]);
-    const out = sig.stdout + sig.stderr;
-    expect(out.match(/Signature is Valid/g)).toHaveLength(3);
-    expect(out).toContain('Signature Field Name: Borrower');
-    expect(out).toContain('Total document signed'); // the document timestamp
-    const check = await tool('qpdf', ['--check', final]);
-    expect(check.code, check.stdout + check.stderr).toBe(0);
+    const fields = ['LenderCertification', ...PARTIES.map((p) => p.field), 'BankSeal'];
+    // poppler: every CAdES signature valid, the last one (the document timestamp) covering everything.
+    const sig = await pdfsig(final);
+    expect(sig.signatures.slice(0, -1).map((x) => [x.type, x.valid]), sig.out).toEqual(fields.map(() => ['ETSI.CAdES.detached', true]));
+    expect(sig.signatures.at(-1)!.total, sig.out).toBe(true);
+    const check = await qpdfCheck(final);
+    expect(check.ok, check.out).toBe(true);
+    // openssl: each CMS over its ByteRange content, and the document timestamp, against the test roots.
+    const roots = join(pki, manifest.trust.all);
+    const openssl = await opensslVerify(final, roots);
+    expect(openssl.map((r) => [r.type, r.code])).toEqual([...fields.map(() => ['Sig', 0]), ['DocTimeStamp', 0]]);
+    // pyHanko: trusted, B-LTA for every signature (from the DSS alone), the certification allows
+    // form filling, and after the bank's locking seal only LTA updates follow.
+    const py = await pyhanko(final, roots);
+    expect(py.signatures.map((x) => x.field).slice(0, -1)).toEqual(fields);
+    for (const x of py.signatures.slice(0, -1)) {
+      expect(x.status, x.field).toMatchObject({ intact: true, valid: true, trusted: true, bottom_line: true });
+      expect(x.level, JSON.stringify(x, null, 2)).toBe('B-LTA');
+    }
+    expect(py.signatures[0]!.docmdp).toBe('FILL_FORMS');
+    expect(py.signatures[4]!.fieldmdp).toMatch(/ALL/);
+    expect(py.signatures[4]!.status!.modification_level).toBe('LTA_UPDATES');
+    expect(py.signatures.at(-1)!.type).toBe('DocTimeStamp');
     // The input file is never touched.
     expect(sha(await readFile(input))).toBe(inputSha);
   }, SLOW);

@@ -121,7 +121,7 @@ describe('qpdf --check', () => {
 
 describe('openssl', () => {
   it('cms -verify accepts every CMS with its ByteRange content; ts -verify every document timestamp', async () => {
-    const results = await opensslVerify(f, lta, 'lta');
+    const results = await opensslVerify(await f.file('openssl-lta.pdf', lta), f.path(f.manifest.trust.all));
     expect(results.map((r) => [r.field, r.type])).toEqual([...SIGNATURES.map((s) => [s, 'Sig']), ['DocumentTimestamp6', 'DocTimeStamp']]);
     for (const r of results) {
       expect(r.code, `${r.field}: ${r.out}`).toBe(0);

@@ -1,6 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../infra/paths.js';
 
@@ -95,3 +97,60 @@ export async function pyhanko(file: string, roots: string): Promise<PyhankoRepor
   return JSON.parse(r.stdout) as PyhankoReport;
 }
 
+
+export interface OpensslSignatureCheck {
+  field: string;
+  type: 'Sig' | 'DocTimeStamp';
+  code: number;
+  out: string;
+}
+
+/** id-ct-TSTInfo (1.2.840.113549.1.9.16.1.4) as a DER OBJECT IDENTIFIER. */
+const TST_INFO_OID = Buffer.from('060b2a864886f70d0109100104', 'hex');
+
+/** Length of the DER element at the start of `b` (definite lengths): /Contents is zero-padded. */
+function derLength(b: Buffer): number {
+  const first = b[1]!;
+  if (first < 0x80) return 2 + first;
+  const n = first & 0x7f;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + b[2 + i]!;
+  return 2 + n + len;
+}
+
+/**
+ * `openssl cms -verify` of each CAdES signature over its ByteRange content, trusting `roots`;
+ * `openssl ts -verify` for document timestamps. The signatures and their ranges are found by
+ * poppler (`pdfsig -dump` and its "Signed Ranges"), not by our PDF reader.
+ */
+export async function opensslVerify(file: string, roots: string): Promise<OpensslSignatureCheck[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'jitsuin-openssl-'));
+  try {
+    const dump = await run('pdfsig', ['-nocert', '-no-ocsp', '-dump', file], { cwd: dir });
+    if (dump.code !== 0) throw new Error(`pdfsig -dump failed (${dump.code}): ${dump.out}`);
+    const listing = await run('pdfsig', ['-nocert', '-no-ocsp', file]);
+    const pdf = await readFile(file);
+    const blocks = listing.out.split(/^Signature #\d+:$/m).slice(1);
+    const results: OpensslSignatureCheck[] = [];
+    for (const [i, text] of blocks.entries()) {
+      const field = /Signature Field Name: (.*)/.exec(text)?.[1]?.trim() ?? '';
+      const ranges = [...(/Signed Ranges: (.*)/.exec(text)?.[1] ?? '').matchAll(/\[(\d+) - (\d+)\]/g)].map((m) => pdf.subarray(Number(m[1]), Number(m[2])));
+      const dumped = await readFile(join(dir, `${basename(file)}.sig${i}`));
+      // poppler 22.12 prints no type for an ETSI.RFC3161 document timestamp: a timestamp token
+      // is the SignedData whose content type is id-ct-TSTInfo.
+      const type = dumped.subarray(0, 96).includes(TST_INFO_OID) ? 'DocTimeStamp' : 'Sig';
+      const sigFile = join(dir, `sig${i}.der`);
+      const dataFile = join(dir, `sig${i}.bin`);
+      await writeFile(sigFile, dumped.subarray(0, derLength(dumped)));
+      await writeFile(dataFile, Buffer.concat(ranges));
+      const r =
+        type === 'Sig'
+          ? await run('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', sigFile, '-content', dataFile, '-CAfile', roots, '-purpose', 'any', '-out', '/dev/null'])
+          : await run('openssl', ['ts', '-verify', '-data', dataFile, '-in', sigFile, '-token_in', '-CAfile', roots]);
+      results.push({ field, type, code: r.code, out: r.out.trim() });
+    }
+    return results;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
