@@ -23,6 +23,26 @@ beforeAll(async () => {
     signed[level] = join(await signWith(pdf(`card ${level}`), taro, { placement: { fieldName: 'Borrower' }, level, tsaUrl: pki.tsaUrl }));
   }
   signed.seal = join(await signWith(pdf('seal'), await pki.seal('lender'), { placement: { fieldName: 'BankSeal' }, level: 'B-T', tsaUrl: pki.tsaUrl }));
+  // The mortgage: lender certifies (DocMDP 2) with fields for the parties, two cards, the bank seal; then B-LTA twice.
+  const box = (x: number, y: number) => ({ x, y, width: 240, height: 72 });
+  let current = join(
+    await signWith(makePdf(32 * 1024, 'Jitsuin mortgage loan agreement'), await pki.seal('lender'), {
+      placement: { fieldName: 'LenderCertification', page: 1, rect: box(310, 700) },
+      level: 'B-T',
+      tsaUrl: pki.tsaUrl,
+      certify: 2,
+      addFields: [
+        { fieldName: 'Borrower', page: 1, rect: box(40, 560) },
+        { fieldName: 'CoBorrower', page: 1, rect: box(310, 560) },
+        { fieldName: 'BankSeal', page: 1, rect: box(310, 460) },
+      ],
+    }),
+  );
+  for (const [fieldName, person] of [['Borrower', 'yamada-taro'], ['CoBorrower', 'yamada-hanako']] as const) {
+    current = join(await signWith(current, await pki.card(person), { placement: { fieldName }, level: 'B-T', tsaUrl: pki.tsaUrl }));
+  }
+  signed.mortgage = join(await signWith(current, await pki.seal('lender'), { placement: { fieldName: 'BankSeal' }, level: 'B-LTA', tsaUrl: pki.tsaUrl }));
+  signed.mortgageLta2 = join(await extend(signed.mortgage, 'B-LTA', { tsaUrl: pki.tsaUrl }));
   signed.gen1 = join(await signWith(pdf('gen1'), await pki.card('suzuki-ichiro'), { placement: { fieldName: 'Guarantor' }, level: 'B-T', tsaUrl: pki.tsaUrl }));
 }, 300_000);
 
@@ -58,6 +78,27 @@ describe('PDFs the signer produces', () => {
       ['B-LTA', 'TOTAL_PASSED'],
     ]);
     expect(report.signatures[1]!.subFilter).toBe('ETSI.RFC3161');
+  });
+
+  it('the mortgage (certification, two cards, the bank seal at B-LTA): every signature passes', async () => {
+    const report = await verifyPdf(signed.mortgage!, opts);
+    expect(report.document).toEqual({ indication: 'TOTAL_PASSED', subIndication: null, signatureCount: 5 });
+    expect(report.signatures.map((s) => [s.field, s.level, s.indication])).toEqual([
+      ['LenderCertification', 'B-LTA', 'TOTAL_PASSED'],
+      ['Borrower', 'B-LTA', 'TOTAL_PASSED'],
+      ['CoBorrower', 'B-LTA', 'TOTAL_PASSED'],
+      ['BankSeal', 'B-LTA', 'TOTAL_PASSED'],
+      ['DocumentTimestamp5', 'B-LTA', 'TOTAL_PASSED'],
+    ]);
+    expect(report.signatures.map((s) => s.signer?.jpki?.name ?? null)).toEqual([null, '山田　太郎', '山田　花子', null, null]);
+  });
+
+  it('the mortgage with a second document timestamp: the chain of document timestamps passes, online and offline', async () => {
+    for (const offline of [false, true]) {
+      const report = await verifyPdf(signed.mortgageLta2!, { ...opts, offline });
+      expect(report.document, `offline ${offline}`).toMatchObject({ indication: 'TOTAL_PASSED', signatureCount: 6 });
+      expect(report.signatures.filter((s) => s.subFilter === 'ETSI.RFC3161')).toHaveLength(2);
+    }
   });
 
   it('a seal (organisation CA): TOTAL_PASSED without JPKI facts or meaning', async () => {
@@ -103,6 +144,12 @@ describe('chains', () => {
     const forged = await pki.remadeCard('yamada-hanako', { signedBy: 'jpki-sign-g1' });
     const out = join(await signWith(pdf('forged'), forged, { placement: { fieldName: 'CoBorrower' }, level: 'B-B' }));
     expect(only(await verifyPdf(out, opts))).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' });
+  });
+
+  it('a signature timestamp from a TSA that is not trusted: SIG_CONSTRAINTS_FAILURE', async () => {
+    const s = only(await verifyPdf(signed['B-T']!, { ...opts, trustAnchors: [await pki.trust('jpkiSigning')] }));
+    expect(s).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'SIG_CONSTRAINTS_FAILURE', level: 'B-T' });
+    expect(s.messages.join('\n')).toMatch(/TSA certificate .* trust anchor/);
   });
 
   it('a JPKI test-hierarchy certificate when only production is accepted: CHAIN_CONSTRAINTS_FAILURE', async () => {
@@ -155,6 +202,8 @@ describe('revocation', () => {
     const bb = join(await signWith(pdf('after B-B'), card, { placement: { fieldName: 'Signer' }, level: 'B-B' }));
     await new Promise((r) => setTimeout(r, 1100));
     await pki.servers.controls.revoke('after-ts', 'signing', 'affiliationChanged');
+    // As at a time before the revocation, the untimestamped one passes too.
+    expect(only(await verifyPdf(bb, { ...opts, at: new Date(Date.now() - 1000) }))).toMatchObject({ indication: 'TOTAL_PASSED', revocation: { status: 'REVOKED' } });
     const t = only(await verifyPdf(bt, opts));
     expect(t).toMatchObject({ indication: 'TOTAL_PASSED', revocation: { status: 'REVOKED', reason: 'affiliationChanged', meaningCode: 'FACTS_CHANGED_OR_REMOVED' } });
     expect(only(await verifyPdf(bb, opts))).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'REVOKED_NO_POE' });
@@ -216,6 +265,20 @@ describe('revocation', () => {
     const withOrg = [jpki, ocspRevocationSource()];
     expect(only(await verifyPdf(signed['B-B']!, { ...opts, revocation: sources }))).toMatchObject({ indication: 'TOTAL_PASSED', revocation: { source: 'JPKI' } });
     expect(only(await verifyPdf(signed.gen1!, { ...opts, revocation: withOrg }))).toMatchObject({ indication: 'TOTAL_PASSED', revocation: { source: 'JPKI' } });
+  });
+});
+
+describe('the document verdict', () => {
+  it('TOTAL_PASSED only when every signature passes: a revoked co-signer fails the document', async () => {
+    if (pki.servers.controls.status('keyCompromise').signing.status === 'good') await pki.servers.controls.revoke('keyCompromise', 'signing', 'keyCompromise', new Date(Date.now() - 3_600_000));
+    const revoked = join(await signWith(signed['B-T']!, await pki.card('keyCompromise'), { placement: { fieldName: 'Second' }, level: 'B-T', tsaUrl: pki.tsaUrl }));
+    const report = await verifyPdf(revoked, opts);
+    expect(report.signatures.map((s) => s.indication)).toEqual(['TOTAL_PASSED', 'TOTAL_FAILED']);
+    expect(report.document).toEqual({ indication: 'TOTAL_FAILED', subIndication: 'REVOKED', signatureCount: 2 });
+  });
+
+  it('no signature: NO_SIGNATURE_FOUND', async () => {
+    expect((await verifyPdf(pdf('unsigned'), opts)).document).toEqual({ indication: 'NO_SIGNATURE_FOUND', subIndication: null, signatureCount: 0 });
   });
 });
 
