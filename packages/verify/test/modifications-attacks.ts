@@ -299,3 +299,46 @@ function simple(v: PdfObject): string {
   if (v instanceof PdfString) return `<${v.bytes.toString('hex')}>`;
   return String(v);
 }
+
+/**
+ * A one-page PDF in the cross-reference stream form, its font stored in an object stream (6):
+ * updates to it are written with xref streams too.
+ */
+export function makeXrefStreamPdf(text: string): Buffer {
+  const content = `BT /F1 24 Tf 72 720 Td (${text}) Tj ET`;
+  const fontBody = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
+  const objStmHeader = '5 0 ';
+  const bodies: [number, string][] = [
+    [1, '<< /Type /Catalog /Pages 2 0 R >>'],
+    [2, '<< /Type /Pages /Kids [3 0 R] /Count 1 >>'],
+    [3, '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>'],
+    [4, `<< /Length ${content.length} >>\nstream\n${content}\nendstream`],
+    [6, `<< /Type /ObjStm /N 1 /First ${objStmHeader.length} /Length ${objStmHeader.length + fontBody.length} >>\nstream\n${objStmHeader}${fontBody}\nendstream`],
+  ];
+  let out = '%PDF-1.7\n%\xe2\xe3\xcf\xd3\n';
+  const offsets = new Map<number, number>();
+  for (const [num, body] of bodies) {
+    offsets.set(num, Buffer.byteLength(out, 'latin1'));
+    out += `${num} 0 obj\n${body}\nendobj\n`;
+  }
+  const xrefAt = Buffer.byteLength(out, 'latin1');
+  const row = (type: number, f2: number, f3: number) => {
+    const b = Buffer.alloc(7);
+    b[0] = type;
+    b.writeUInt32BE(f2, 1);
+    b.writeUInt16BE(f3, 5);
+    return b;
+  };
+  const rows = Buffer.concat([row(0, 0, 65535), ...[1, 2, 3, 4].map((n) => row(1, offsets.get(n)!, 0)), row(2, 6, 0), row(1, offsets.get(6)!, 0), row(1, xrefAt, 0)]);
+  out += `7 0 obj\n<< /Type /XRef /Size 8 /W [1 4 2] /Index [0 8] /Root 1 0 R /Length ${rows.length} >>\nstream\n`;
+  return Buffer.concat([Buffer.from(out, 'latin1'), rows, Buffer.from(`\nendstream\nendobj\nstartxref\n${xrefAt}\n%%EOF\n`, 'latin1')]);
+}
+
+/** The object stream holding the font redefined: the font changes though the update lists only the stream. */
+export function redefineObjectStream(pdf: Buffer, objStm: number): Buffer {
+  return update(pdf, (doc, w) => {
+    const header = '5 0 ';
+    const body = '<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>';
+    w.update(new PdfRef(objStm, 0), new PdfStream(dict({ Type: name('ObjStm'), N: 1, First: header.length }), Buffer.from(header + body, 'latin1')));
+  });
+}

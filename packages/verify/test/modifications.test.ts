@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Signer } from '@jitsuin/pades';
 import { completeSignature, extend, prepareSignature, signWith } from '@jitsuin/signer';
-import { makePdf } from '@jitsuin/testkit';
+import { type PdfDict, PdfDocument, PdfRef } from '@jitsuin/pdf';
+import { makePdf, malformedCorpus, readCorpusFile } from '@jitsuin/testkit';
 import { analyseModifications, type ModificationFinding } from '../src/modifications.js';
 import { VerifyInputError } from '../src/errors.js';
 import {
@@ -12,6 +13,8 @@ import {
   alterSignatureDictionary,
   defineDangling,
   fillField,
+  makeXrefStreamPdf,
+  redefineObjectStream,
   freeObject,
   type ModPki,
   overlayAnnotation,
@@ -253,6 +256,31 @@ describe('shadow attacks and other disallowed changes: OTHER', () => {
     other(defineDangling(signed, num), 'Borrower', new RegExp(`object ${num} is defined, but its number was left undefined in the previous revision`));
   });
 
+  describe('a document in the cross-reference stream form', () => {
+    let signed: Buffer;
+    beforeAll(async () => {
+      signed = Buffer.concat((await signWith(makeXrefStreamPdf('Jitsuin lease: 120,000 yen a month'), await pki.card('yamada-taro'), { placement: { fieldName: 'Tenant' }, level: 'B-B' })).parts);
+    });
+
+    it('its updates (xref streams listing themselves) are no change; a later signature is NONE', async () => {
+      expect(PdfDocument.open(signed).xrefForm).toBe('stream');
+      const second = Buffer.concat((await signWith(signed, await pki.card('yamada-hanako'), { placement: { fieldName: 'Landlord' }, level: 'B-B' })).parts);
+      expect(finding(second, 'Tenant')).toMatchObject({ modifications: 'NONE', permitted: true, laterRevisions: 1 });
+    });
+
+    it('xref trick: the object stream holding the font redefined (the font changes without being listed)', () => {
+      const attacked = redefineObjectStream(signed, 6);
+      // The attack works: the page's font (object 5, not in the update's xref) now reads as Courier.
+      const font = PdfDocument.open(attacked).getObject(new PdfRef(5, 0)) as PdfDict;
+      expect(font.name('BaseFont')).toBe('Courier');
+      other(attacked, 'Tenant', /object stream 6 is redefined: objects stored in it would change without being listed/);
+    });
+
+    it('content replaced in an xref-stream update', () => {
+      other(replacePageContent(signed, 'Jitsuin lease: 320,000 yen a month'), 'Tenant', /page 1 \(object 3\) changed its \/Contents/);
+    });
+  });
+
   it('an attack followed by a genuine signature still counts against the earlier signature', async () => {
     const attacked = replacePageContent(certified[2], 'changed');
     const signedAfter = await card(attacked, 'Borrower');
@@ -277,3 +305,28 @@ describe('input', () => {
     expect(() => analyseModifications(Buffer.from('nope'), [])).toThrow(VerifyInputError);
   });
 });
+
+// Every file of the shared malformed corpus, as if its first revision were signed (so that every
+// later revision is analysed): findings or a typed INVALID_ARGUMENT within 5 s.
+describe('malformed corpus', () => {
+  const files = malformedCorpus();
+  it.each(files.map((f) => [f.name, f.path]))('%s: findings or INVALID_ARGUMENT within 5 s', (_name, path) => {
+    const bytes = readCorpusFile(path);
+    const started = performance.now();
+    try {
+      let ends: number[] = [];
+      try {
+        ends = PdfDocument.open(bytes).revisions;
+      } catch {
+        ends = [bytes.length];
+      }
+      const findings = analyseModifications(bytes, ends.slice(0, 1).map((end) => ({ fieldName: 'Probe', signedRevisionEnd: end })));
+      for (const f of findings) expect(ORDER).toContain(f.modifications);
+    } catch (err) {
+      expect(err).toBeInstanceOf(VerifyInputError);
+    }
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
+const ORDER = ['NONE', 'LTA_UPDATES', 'FORM_FILLING', 'ANNOTATIONS', 'OTHER'];
