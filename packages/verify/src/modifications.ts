@@ -100,6 +100,8 @@ const DSS_KEYS = new Set(['Type', 'Certs', 'CRLs', 'OCSPs', 'VRI']);
 const VRI_KEYS = new Set(['Type', 'TU', 'TS', 'Cert', 'CRL', 'OCSP']);
 const SAFE_ACTIONS = new Set(['URI', 'GoTo']);
 const MAX_DEPTH = 64;
+/** Changes that create a visible signature field: not allowed after a certification (as pyHanko, whose SigFieldCreationRule says why). */
+const NEW_VISIBLE_FIELD = new WeakSet<ModificationChange>();
 const MAX_PAGES_WALKED = 1_000_000;
 
 interface Change {
@@ -233,7 +235,12 @@ function judge(fieldName: string, index: number, revisionCount: number, steps: S
         message: `revision ${step.revision}: field ${touch.field} is locked by signature ${fieldName} (/Action /${lock.action}: ${what}) but was changed (${touch.change.message.replace(/^revision \d+: /, '')})`,
       });
     }
-    for (const change of step.changes) if (!locked.has(change)) changes.push(change);
+    for (const change of step.changes) {
+      if (locked.has(change)) continue;
+      if (docMdp && NEW_VISIBLE_FIELD.has(change)) {
+        changes.push({ ...change, kind: 'other', level: 'OTHER', message: `${change.message}: a new visible signature field after the certification can draw anything over the page` });
+      } else changes.push(change);
+    }
   }
 
   let worst: Modifications = 'NONE';
@@ -533,8 +540,12 @@ class Step {
     const kind: ChangeKind = sig === 'DocTimeStamp' ? 'timestamp' : 'signature';
     const what = sig === undefined ? `a new empty signature field ${name}` : sig === 'DocTimeStamp' ? `a document timestamp in a new field ${name}` : `a signature in a new field ${name}`;
     const change = this.add(kind, [...objects, ...approved], `${what}${visible ? ' (visible)' : ''}`, name);
-    // An invisible new field changes nothing a lock protects; a visible one shows something new.
-    if (visible) this.touches.push({ field: name, change });
+    // An invisible new field changes nothing a lock protects; a visible one shows something new
+    // (its appearance is drawn over the page), so locks and a certification forbid it.
+    if (visible) {
+      this.touches.push({ field: name, change });
+      NEW_VISIBLE_FIELD.add(change);
+    }
   }
 
   /** The type of the signature a field's /V holds ('reused' when /V is an existing object: reported). */

@@ -166,6 +166,16 @@ describe('DocMDP and locks', () => {
     expect(text(f)).toMatch(/an annotation change is not allowed by the certification \(DocMDP P=2\)/);
   });
 
+  it('after a certification, a signature in a new visible field is OTHER (its appearance is drawn over the page); an invisible one is NONE', async () => {
+    const hanako = await pki.card('yamada-hanako');
+    const visible = Buffer.concat((await signWith(certified[2], hanako, { placement: { fieldName: 'Witness', page: 1, rect: box(40, 100) }, level: 'B-B' })).parts);
+    const f = finding(visible, 'LenderCertification');
+    expect(f).toMatchObject({ modifications: 'OTHER', permitted: false });
+    expect(text(f)).toMatch(/a signature in a new field Witness \(visible\): a new visible signature field after the certification/);
+    const invisible = Buffer.concat((await signWith(certified[2], hanako, { placement: { fieldName: 'Witness' }, level: 'B-B' })).parts);
+    expect(finding(invisible, 'LenderCertification')).toMatchObject({ modifications: 'NONE', permitted: true });
+  });
+
   it('the bank seal locks every field (P=1): a form fill after it is OTHER', () => {
     const all = analyseModifications(fillField(mortgageSealed, 'Notes', 'changed after the seal'), signedRevisions(mortgageSealed));
     const seal = all.find((f) => f.fieldName === 'BankSeal')!;
