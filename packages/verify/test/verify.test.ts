@@ -1,8 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RevocationReason } from '@jitsuin/jpki';
 import { extend, signWith } from '@jitsuin/signer';
 import { makePdf } from '@jitsuin/testkit';
 import { crlRevocationSource, jpkiRevocationSource, ocspRevocationSource, type SignatureReport, verifyPdf, type VerifyOptions } from '../src/index.js';
+import { alterCmsPart } from './helpers.js';
 import { setupValidationPki, type ValidationPki } from './validation-helpers.js';
 
 let pki: ValidationPki;
@@ -150,6 +152,20 @@ describe('chains', () => {
     const s = only(await verifyPdf(signed['B-T']!, { ...opts, trustAnchors: [await pki.trust('jpkiSigning')] }));
     expect(s).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'SIG_CONSTRAINTS_FAILURE', level: 'B-T' });
     expect(s.messages.join('\n')).toMatch(/TSA certificate .* trust anchor/);
+  });
+
+  it('the real JPKI roots (every generation) load as trust anchors, and a test card does not chain to them', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const dir = fileURLToPath(new URL('../../../../shared/trust/jpki', import.meta.url));
+    const roots = await Promise.all((await readdir(dir)).filter((f) => f.endsWith('.pem')).map((f) => readFile(`${dir}/${f}`, 'utf8')));
+    expect(roots.length).toBeGreaterThanOrEqual(4);
+    expect(only(await verifyPdf(signed['B-B']!, { trustAnchors: roots }))).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' });
+  });
+
+  it('a tampered signature timestamp: SIG_CONSTRAINTS_FAILURE, not a silent B-B', async () => {
+    const tampered = alterCmsPart(signed['B-T']!, 'Borrower', (cms) => cms.signerInfo.signatureTimestampTokens[0]!);
+    const s = only(await verifyPdf(tampered, opts));
+    expect(s).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'SIG_CONSTRAINTS_FAILURE', integrity: { signatureValid: true } });
   });
 
   it('a JPKI test-hierarchy certificate when only production is accepted: CHAIN_CONSTRAINTS_FAILURE', async () => {
