@@ -168,6 +168,18 @@ describe('chains', () => {
     expect(s).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'SIG_CONSTRAINTS_FAILURE', integrity: { signatureValid: true } });
   });
 
+  it("a signature made with the card's authentication certificate (no nonRepudiation, no facts): CHAIN_CONSTRAINTS_FAILURE", async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { KeySigner } = await import('@jitsuin/pades');
+    const { CARD_FILES } = await import('@jitsuin/testkit/pki');
+    const file = (f: string) => readFile(`${pki.dir}/people/sato-misaki/${f}`, 'utf8');
+    const auth = KeySigner.fromPem({ key: await file(CARD_FILES.authKey), certificates: [await file(CARD_FILES.authCert), await file(CARD_FILES.authCa)] });
+    const out = join(await signWith(pdf('auth cert'), auth, { placement: { fieldName: 'Tenant' }, level: 'B-B' }));
+    const s = only(await verifyPdf(out, opts));
+    expect(s).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'CHAIN_CONSTRAINTS_FAILURE', signer: { jpki: null } });
+    expect(s.messages.join('\n')).toMatch(/nonRepudiation/);
+  });
+
   it('a JPKI test-hierarchy certificate when only production is accepted: CHAIN_CONSTRAINTS_FAILURE', async () => {
     const s = only(await verifyPdf(signed['B-B']!, { trustAnchors: [trustAll] }));
     expect(s).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'CHAIN_CONSTRAINTS_FAILURE' });
