@@ -841,14 +841,13 @@ class Step {
     return out;
   }
 
+  /** Approves object `n` (the value `value` refers to or is) and, when it is new, what it reaches. */
   private approveNew(value: PdfObject | undefined, n: number): void {
-    if (!this.fresh.has(n)) {
-      this.explained.add(n);
-      return;
-    }
+    const isNew = this.fresh.has(n) && !this.explained.has(n);
     this.explained.add(n);
-    this.approveNewIn(value);
+    if (isNew) this.approveNewIn(this.cur.resolve(value));
   }
+
 
   private pageLabel(num: number): string {
     try {
