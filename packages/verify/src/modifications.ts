@@ -848,7 +848,6 @@ class Step {
     if (isNew) this.approveNewIn(this.cur.resolve(value));
   }
 
-
   private pageLabel(num: number): string {
     try {
       const p = this.old.pageNumberOf(refTo(this.old, num));
