@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pyhanko, qpdfCheck } from '@jitsuin/testkit/validators';
 import { Topics } from '@jitsuin/events';
 import { RevisionKind } from '@jitsuin/proto/document/v1/document';
-import { CertificationLevel, PadesLevel, type RevisionRef } from '@jitsuin/proto/signing/v1/signing';
+import { CertificationLevel, type FieldLayout, PadesLevel, type RevisionRef } from '@jitsuin/proto/signing/v1/signing';
 import {
   callUnary,
   collectEvents,
@@ -54,32 +54,48 @@ async function cardSignature(deal: Deal, personId: string, partyId: string, revi
   });
 }
 
-function seal(ref: RevisionRef, options: { sealId?: string; level?: PadesLevel; lock?: boolean; client?: SigningInstance } = {}) {
+function seal(ref: RevisionRef, options: { sealId?: string; level?: PadesLevel; lock?: boolean; certify?: CertificationLevel; fieldName?: string; addFields?: FieldLayout[]; client?: SigningInstance } = {}) {
   const c = (options.client ?? world.signing).client;
   return callUnary(c.seal.bind(c), {
     revision: ref,
     sealId: options.sealId ?? 'lender',
-    placement: { fieldName: '', page: 1, rect: { x: 350, y: 60, width: 200, height: 70 }, roleLabel: '貸主' },
+    // A named field is one the certification laid out (its place comes from the document);
+    // otherwise a new visible field.
+    placement: options.fieldName
+      ? { fieldName: options.fieldName, page: 0, rect: undefined, roleLabel: '貸主' }
+      : { fieldName: '', page: 1, rect: { x: 350, y: 60, width: 200, height: 70 }, roleLabel: '貸主' },
     level: options.level ?? PadesLevel.PADES_LEVEL_B_T,
-    certify: CertificationLevel.CERTIFICATION_LEVEL_UNSPECIFIED,
+    certify: options.certify ?? CertificationLevel.CERTIFICATION_LEVEL_UNSPECIFIED,
     lock: options.lock ?? false,
+    addFields: options.addFields ?? [],
   });
 }
 
 describe('seals, timestamps and validation data', () => {
-  it('card signatures, a document timestamp, the lender seal and B-LTA: each a revision of its kind, all valid', async () => {
+  it('the lender certifies, then card signatures, a document timestamp, the locking lender seal and B-LTA: each a revision of its kind, all valid', async () => {
     const deal = await newDeal(world);
     const events = await collectEvents(deal.tenantId, Topics.signature);
     try {
-      const borrower = await cardSignature(deal, 'yamada-taro', 'borrower', deal.document.headRevisionId);
+      // The lender certifies before anyone signs (DocMDP P=2: signatures and form filling allowed),
+      // laying out the parties' fields and the final seal's, which will lock the document.
+      const certified = await seal(deal.ref(deal.document.headRevisionId), {
+        certify: CertificationLevel.CERTIFICATION_LEVEL_FORM_FILLING,
+        addFields: [
+          { fieldName: 'borrower', page: 1, rect: { x: 40, y: 160, width: 200, height: 60 }, lock: false },
+          { fieldName: 'guarantor', page: 0, rect: undefined, lock: false },
+          { fieldName: 'BankSeal', page: 1, rect: { x: 350, y: 160, width: 200, height: 60 }, lock: true },
+        ],
+      });
+      expect(certified.fieldName).toBe('Seal-lender');
+      const borrower = await cardSignature(deal, 'yamada-taro', 'borrower', certified.revisionId);
 
       // B-T for the B-B signature, by a document timestamp after it.
       const c = signing();
       const stamped = await callUnary(c.addTimestamp.bind(c), { revision: deal.ref(borrower.revisionId), fieldName: 'borrower' });
       const guarantor = await cardSignature(deal, 'suzuki-ichiro', 'guarantor', stamped.revisionId, PadesLevel.PADES_LEVEL_B_T);
 
-      const sealed = await seal(deal.ref(guarantor.revisionId), { lock: true });
-      expect(sealed.fieldName).toBe('Seal-lender');
+      const sealed = await seal(deal.ref(guarantor.revisionId), { fieldName: 'BankSeal' });
+      expect(sealed.fieldName).toBe('BankSeal');
 
       const extended = await callUnary(c.extend.bind(c), { revision: deal.ref(sealed.revisionId), level: PadesLevel.PADES_LEVEL_B_LTA });
 
@@ -87,6 +103,7 @@ describe('seals, timestamps and validation data', () => {
       expect(document.headRevisionId).toBe(extended.revisionId);
       expect(document.revisions.map((r) => [r.kind, r.madeBy])).toEqual([
         [RevisionKind.REVISION_KIND_ORIGINAL, 'upload'],
+        [RevisionKind.REVISION_KIND_SEAL, 'seal:lender'],
         [RevisionKind.REVISION_KIND_SIGNATURE, 'borrower'],
         [RevisionKind.REVISION_KIND_TIMESTAMP, 'signing-service'],
         [RevisionKind.REVISION_KIND_SIGNATURE, 'guarantor'],
@@ -100,12 +117,13 @@ describe('seals, timestamps and validation data', () => {
       const final = await download(world, deal);
       expect(sha256(final)).toBe(extended.sha256);
       const check = await pdfsig(world, final);
-      // borrower, document timestamp, guarantor, seal, B-LTA document timestamp: pdfsig checks
-      // the signatures and cannot check document timestamps ...
+      // In form order: the certification, the fields it laid out (borrower, guarantor, the bank's
+      // seal), then the two document timestamps' fields. pdfsig checks the signatures and cannot
+      // check document timestamps ...
       const valid = 'Signature is Valid.';
       const notChecked = 'Signature has not yet been verified.';
-      expect(check.validity, check.out).toEqual([valid, notChecked, valid, valid, notChecked]);
-      expect(check.out).toMatch(/Signature Field Name: Seal-lender/);
+      expect(check.validity, check.out).toEqual([valid, valid, valid, valid, notChecked, notChecked]);
+      expect(check.out).toMatch(/Signature Field Name: BankSeal/);
       // ... which openssl does.
       const timestamps = await verifyDocumentTimestamps(world, final);
       expect(timestamps).toHaveLength(2);
@@ -118,24 +136,30 @@ describe('seals, timestamps and validation data', () => {
       expect(qpdf.ok, qpdf.out).toBe(true);
       const report = await pyhanko(file, join(world.pkiDir, world.manifest.trust.all));
       expect(report.signatures.map((sig) => [sig.field, sig.status?.intact, sig.status?.trusted])).toEqual([
+        ['Seal-lender', true, true],
         ['borrower', true, true],
         ['DocTimeStamp', true, true],
         ['guarantor', true, true],
-        ['Seal-lender', true, true],
-        ['DocumentTimestamp5', true, true],
+        ['BankSeal', true, true],
+        ['DocumentTimestamp6', true, true],
       ]);
-      expect(report.signatures.filter((sig) => sig.type === 'Sig').map((sig) => sig.level)).toEqual(['B-B', 'B-LTA', 'B-LTA']);
+      expect(report.signatures.filter((sig) => sig.type === 'Sig').map((sig) => sig.level), JSON.stringify(report.signatures[0], null, 1)).toEqual(['B-LTA', 'B-B', 'B-LTA', 'B-LTA']);
+      // The certification allows what followed; after the locking seal only LTA updates.
+      expect(report.signatures[0]!.docmdp).toBe('FILL_FORMS');
+      expect(report.signatures[0]!.status).toMatchObject({ bottom_line: true, docmdp_ok: true });
+      expect(report.signatures[4]!.fieldmdp).toMatch(/ALL/);
+      expect(report.signatures[4]!.status!.modification_level).toBe('LTA_UPDATES');
       // Every earlier revision is a prefix of the final file.
       for (const revision of document.revisions.slice(0, -1)) {
         const bytes = await download(world, deal, revision.id);
         expect(final.subarray(0, bytes.length).equals(bytes)).toBe(true);
       }
 
-      await expect.poll(() => events.events.length, { timeout: 20_000 }).toBe(3);
+      await expect.poll(() => events.events.length, { timeout: 20_000 }).toBe(4);
       const seals = events.events.filter((e) => e.payload?.$case === 'signatureApplied' && e.payload.value.revisionId === sealed.revisionId);
       expect(seals).toHaveLength(1);
       expect(seals[0]!.payload?.$case === 'signatureApplied' && seals[0]!.payload.value).toMatchObject({
-        fieldName: 'Seal-lender',
+        fieldName: 'BankSeal',
         partyId: '',
         level: PadesLevel.PADES_LEVEL_B_T,
       });

@@ -4,6 +4,7 @@ import {
   completeSignature,
   extend,
   prepareSignature,
+  type FieldSpec,
   signWith,
   type PadesLevel,
   type Placement,
@@ -65,6 +66,8 @@ export interface SealInput {
   level: PadesLevel;
   certify?: 1 | 2 | 3;
   lock: boolean;
+  /** Empty fields for the later signers, laid out with a certification. */
+  addFields?: FieldSpec[];
 }
 
 export interface StoredRevision {
@@ -300,6 +303,7 @@ export class Signing {
         level,
         ...(input.certify ? { certify: input.certify } : {}),
         ...(input.lock ? { lock: true } : {}),
+        ...(input.addFields?.length ? { addFields: input.addFields } : {}),
         signingTime: now,
         ...(tsaUrl ? { tsaUrl } : {}),
       }, { timeoutMs: this.settings.callTimeoutMs });

@@ -1,6 +1,6 @@
 import { invalidArgument } from '@jitsuin/errors';
 import type * as pb from '@jitsuin/proto/signing/v1/signing';
-import type { Placement } from '@jitsuin/signer';
+import type { FieldSpec, Placement, Rect } from '@jitsuin/signer';
 import type { RevisionRef } from '../app/signing.js';
 
 /** Protobuf messages to the inputs of the application, checked on the way in. */
@@ -38,22 +38,45 @@ function text(what: string, value: string, max: number): string | undefined {
 }
 
 /** Invisible unless a rectangle is given; a rectangle needs a positive width and height. */
+function fieldNameFromProto(value: string): string | undefined {
+  const fieldName = text('the field name', value, 128);
+  if (fieldName?.includes('.')) throw invalidArgument('a new field name has no dots (they separate the parts of a qualified name)');
+  return fieldName;
+}
+
+/** Page and rectangle of a visible field; nothing for an invisible one (no rect, or an empty one). */
+function positionFromProto(page: number, r: pb.Rect | undefined): { page: number; rect: Rect } | undefined {
+  if (!Number.isSafeInteger(page) || page < 0) throw invalidArgument('the page is a 1-based page number');
+  if (r === undefined || (r.width === 0 && r.height === 0)) return undefined;
+  if (![r.x, r.y, r.width, r.height].every(Number.isFinite) || r.width <= 0 || r.height <= 0 || r.x < 0 || r.y < 0) {
+    throw invalidArgument('a visible signature needs a rectangle with x, y ≥ 0 and a positive width and height (PDF points)');
+  }
+  return { page: page || 1, rect: { x: r.x, y: r.y, width: r.width, height: r.height } };
+}
+
 export function placementFromProto(placement: pb.Placement | undefined): Placement {
   if (!placement) return {};
-  const fieldName = text('the field name', placement.fieldName, 128);
-  if (fieldName?.includes('.')) throw invalidArgument('a new field name has no dots (they separate the parts of a qualified name)');
+  const fieldName = fieldNameFromProto(placement.fieldName);
   const roleLabel = text('the role label', placement.roleLabel, 64);
-  if (!Number.isSafeInteger(placement.page) || placement.page < 0) throw invalidArgument('the page is a 1-based page number');
-  const r = placement.rect;
-  const hasRect = r !== undefined && (r.width !== 0 || r.height !== 0);
-  if (hasRect) {
-    if (![r.x, r.y, r.width, r.height].every(Number.isFinite) || r.width <= 0 || r.height <= 0 || r.x < 0 || r.y < 0) {
-      throw invalidArgument('a visible signature needs a rectangle with x, y ≥ 0 and a positive width and height (PDF points)');
-    }
-  }
+  const position = positionFromProto(placement.page, placement.rect);
   return {
     ...(fieldName ? { fieldName } : {}),
-    ...(hasRect ? { page: placement.page || 1, rect: { x: r.x, y: r.y, width: r.width, height: r.height } } : {}),
+    ...position,
     ...(roleLabel ? { roleLabel } : {}),
   };
+}
+
+/** At most this many fields laid out by one certification (parties of a contract, and the seal). */
+export const MAX_ADDED_FIELDS = 64;
+
+export function fieldLayoutsFromProto(layouts: pb.FieldLayout[]): FieldSpec[] {
+  if (layouts.length > MAX_ADDED_FIELDS) throw invalidArgument(`at most ${MAX_ADDED_FIELDS} fields can be added at once, not ${layouts.length}`);
+  const names = new Set<string>();
+  return layouts.map((l) => {
+    const fieldName = fieldNameFromProto(l.fieldName);
+    if (!fieldName) throw invalidArgument('every added field needs a name');
+    if (names.has(fieldName)) throw invalidArgument(`the field ${fieldName} is added twice`);
+    names.add(fieldName);
+    return { fieldName, ...positionFromProto(l.page, l.rect), ...(l.lock ? { lock: true } : {}) };
+  });
 }

@@ -4,7 +4,7 @@ import { handlers, type Logger, type ServiceRegistration } from '@jitsuin/rpc';
 import type { Signing } from '../app/signing.js';
 import { certifyFromProto, levelFromProto } from '../domain/levels.js';
 import { storeErrorTranslator } from '@jitsuin/store';
-import { checkId, placementFromProto, revisionRefFromProto } from './mapping.js';
+import { checkId, fieldLayoutsFromProto, placementFromProto, revisionRefFromProto } from './mapping.js';
 
 export const SIGNING_SERVICE_NAME = 'jitsuin.signing.v1.SigningService';
 
@@ -52,6 +52,7 @@ export function signingService(signing: Signing, logger: Logger): ServiceRegistr
           level: levelFromProto(req.level),
           certify: certifyFromProto(req.certify),
           lock: req.lock,
+          addFields: fieldLayoutsFromProto(req.addFields),
         },
         ctx,
       );
