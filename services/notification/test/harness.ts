@@ -5,6 +5,7 @@ import { credentials } from '@grpc/grpc-js';
 import { SMTPServer } from 'smtp-server';
 import { createKafka, EventPublisher, ensureTopics, newEvent, Topics, type EventEnvelope, type EventPayload } from '@jitsuin/events';
 import { PartyKind, PartyRole } from '@jitsuin/proto/document/v1/document';
+import { EventEnvelope as Envelope, type DeepPartial } from '@jitsuin/proto/events/v1/envelope';
 import {
   Language,
   NotificationServiceClient,
@@ -44,20 +45,30 @@ export function testConfig(overrides: Partial<NotificationConfig> = {}): Notific
 
 /**
  * Commits the group's offsets at the end of every topic before the service first joins, so it
- * handles exactly the events published after this (no backlog, no race with "latest").
+ * handles exactly the events published after this (no backlog, no race with "latest"). As
+ * kafkajs' admin.setOffsets does, for the three topics at once and without its 5 s fetch wait.
  */
 async function startGroupAtEnd(groupId: string): Promise<void> {
   const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'notification-test', logLevel: 'NOTHING' });
   await ensureTopics(kafka);
+  const topics = [Topics.contract, Topics.signature, Topics.verification];
   const admin = kafka.admin();
   await admin.connect();
+  const ends = await Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
+  await consumer.connect();
   try {
-    for (const topic of [Topics.contract, Topics.signature, Topics.verification]) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
-    }
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.FETCH, () => resolve());
+      consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
+      consumer.pause(topics.map((topic) => ({ topic })));
+      // A seek commits the offset (autoCommit), so the service's first join starts there.
+      for (const { topic, offsets } of ends) for (const o of offsets) consumer.seek({ topic, partition: o.partition, offset: o.high });
+    });
   } finally {
-    await admin.disconnect();
+    await consumer.disconnect();
   }
 }
 
@@ -125,8 +136,12 @@ export async function closePublisher(): Promise<void> {
   await (await p)?.close();
 }
 
-export function event(tenantId: string, contractId: string, payload: EventPayload): EventEnvelope {
-  return newEvent({ tenantId, subject: contractId, payload });
+/**
+ * An event as its producer would make it; fields left out take their defaults (through
+ * fromPartial), so a field added to a payload later does not break these tests.
+ */
+export function event(tenantId: string, contractId: string, payload: DeepPartial<EventPayload>): EventEnvelope {
+  return newEvent({ tenantId, subject: contractId, payload: Envelope.fromPartial({ payload } as DeepPartial<Envelope>).payload! });
 }
 
 export const parties = [
