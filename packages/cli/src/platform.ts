@@ -54,6 +54,14 @@ const SERVICES: PlatformService[] = [
       DOCUMENT_SERVICE_ADDRESS: `127.0.0.1:${process.env.DOCUMENT_GRPC_PORT ?? 50051}`,
     },
   },
+  {
+    // Without SMTP_URL tenants cannot enable e-mail; webhooks and LINE work either way.
+    name: 'notification',
+    main: 'services/notification/src/main.ts',
+    healthName: 'jitsuin.notification.v1.NotificationService',
+    portEnv: 'NOTIFICATION_GRPC_PORT',
+    defaultPort: 50053,
+  },
 ];
 
 
