@@ -2,7 +2,8 @@
  * @jitsuin/verify: PAdES verification (issue 4). verifyPdf is the one entry point the
  * verification service and the CLI call: integrity (ByteRange, coverage, CMS), the chain to
  * configured trust anchors, revocation through the sources it is given, timestamps as proofs of
- * existence, the PAdES level and the JPKI facts and revocation meaning, as one JSON report.
+ * existence, the PAdES level, the JPKI facts and revocation meaning, and what changed after each
+ * signature (analyseModifications), as one JSON report.
  * verifyPdfIntegrity is the integrity layer alone (no I/O, never better than INDETERMINATE).
  */
 export type * from './report.js';
@@ -10,6 +11,14 @@ export { indicationOf } from './report.js';
 export { SignatureValidationError, VerifyInputError } from './errors.js';
 export { checkByteRange, coverageOf, type IntegrityOptions, pdfDateToIso, SUB_FILTERS, verdict, verifyPdfIntegrity } from './integrity.js';
 export { type PdfInput, verifyPdf, type VerifyOptions } from './verify.js';
+export {
+  analyseModifications,
+  type ChangeKind,
+  type ModificationChange,
+  type ModificationFinding,
+  type ModificationOptions,
+  type SignedRevisionRef,
+} from './modifications.js';
 export {
   crlRevocationSource,
   defaultRevocationSources,

@@ -58,6 +58,8 @@ export interface ModificationFinding {
   changes: ModificationChange[];
   /** Plain sentences: each change, and why something is not permitted. */
   messages: string[];
+  /** The sentences that make `permitted` false (each change not allowed, and why); empty when permitted. */
+  violations: string[];
 }
 
 export interface SignedRevisionRef {
@@ -173,7 +175,7 @@ export function analyseModifications(
     const index = signedIndex[i];
     if (index === undefined) {
       const message = `field ${sig.fieldName}: the signed bytes end at ${sig.signedRevisionEnd}, which is not the end of a revision, so what changed after the signature cannot be told`;
-      return { fieldName: sig.fieldName, modifications: 'OTHER', permitted: false, permissions: null, signedRevision: null, laterRevisions: 0, changes: [], messages: [message] };
+      return { fieldName: sig.fieldName, modifications: 'OTHER', permitted: false, permissions: null, signedRevision: null, laterRevisions: 0, changes: [], messages: [message], violations: [message] };
     }
     return judge(sig.fieldName, index, revisions.length, steps.filter((s) => s.revision > index + 1), bytes, revisions);
   });
@@ -244,18 +246,20 @@ function judge(fieldName: string, index: number, revisionCount: number, steps: S
   }
 
   let worst: Modifications = 'NONE';
-  let permitted = true;
+  const violations: string[] = [];
   for (const change of changes) {
     if (ORDER.indexOf(change.level) > ORDER.indexOf(worst)) worst = change.level;
     messages.push(change.message);
-    if (change.kind === 'other') permitted = false;
+    if (change.kind === 'other') violations.push(change.message);
     else if (permissions && !ALLOWED[permissions].has(change.kind)) {
-      permitted = false;
       const source = docMdp === permissions ? `the certification (DocMDP P=${permissions})` : `the lock of signature ${fieldName} (P=${permissions})`;
-      messages.push(`revision ${change.revision}: ${describeKind(change.kind)} is not allowed by ${source}`);
+      const why = `revision ${change.revision}: ${describeKind(change.kind)} is not allowed by ${source}`;
+      messages.push(why);
+      violations.push(`${change.message} (${why.replace(/^revision \d+: /, '')})`);
     }
   }
-  return { fieldName, modifications: worst, permitted, permissions: permissions ?? null, signedRevision: index + 1, laterRevisions: revisionCount - index - 1, changes, messages };
+  const permitted = violations.length === 0;
+  return { fieldName, modifications: worst, permitted, permissions: permissions ?? null, signedRevision: index + 1, laterRevisions: revisionCount - index - 1, changes, messages, violations };
 }
 
 function describeKind(kind: ChangeKind): string {

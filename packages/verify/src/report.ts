@@ -7,11 +7,22 @@
 /** ETSI EN 319 102-1 main indications, plus ours for a document with no signature at all. */
 export type Indication = 'TOTAL_PASSED' | 'INDETERMINATE' | 'TOTAL_FAILED' | 'NO_SIGNATURE_FOUND';
 
-/** Sub-indications of TOTAL_FAILED (ETSI EN 319 102-1, table 5). */
+/**
+ * Sub-indications of TOTAL_FAILED (ETSI EN 319 102-1, table 5), plus MODIFICATIONS_NOT_ALLOWED.
+ *
+ * MODIFICATIONS_NOT_ALLOWED is ours: the document was changed after the signature in a way that
+ * neither PAdES (later signatures, DSS, document timestamps) nor the certification (DocMDP) and
+ * field locks (FieldMDP) allow, e.g. a shadow attack. EN 319 102-1 has no sub-indication for a
+ * change made outside the signed bytes; EU DSS folds it into FORMAT_FAILURE (its format-checking
+ * block), which would hide the most important thing a lender must hear, and pyHanko reports it
+ * without an AdES sub-indication (docmdp_ok false, "ILLEGAL_MODIFICATIONS"). The name follows
+ * ETSI's style and says what happened; the signature itself may verify (integrity is separate).
+ */
 export type FailedSubIndication =
   | 'FORMAT_FAILURE'
   | 'HASH_FAILURE'
   | 'SIG_CRYPTO_FAILURE'
+  | 'MODIFICATIONS_NOT_ALLOWED'
   | 'REVOKED'
   | 'EXPIRED'
   | 'NOT_YET_VALID';
@@ -99,8 +110,9 @@ export interface SignatureReport {
   subIndication: SubIndication | null;
   integrity: IntegrityReport;
   /**
-   * What changed after the signature. `null` while modification analysis (issue 4, item 4) is
-   * not implemented: the integrity layer cannot tell, and says so in `messages`.
+   * What changed after the signature, the worst class of change (issue 4, item 4). `null` when it
+   * cannot be told: the ByteRange is unusable (the signature then fails FORMAT_FAILURE), or the
+   * report comes from the integrity layer alone (verifyPdfIntegrity).
    */
   modifications: Modifications | null;
   /** `null` when no signer certificate could be identified in the CMS. */
@@ -121,7 +133,7 @@ export interface VerificationReport {
   signatures: SignatureReport[];
 }
 
-const FAILED: ReadonlySet<string> = new Set<FailedSubIndication>(['FORMAT_FAILURE', 'HASH_FAILURE', 'SIG_CRYPTO_FAILURE', 'REVOKED']);
+const FAILED: ReadonlySet<string> = new Set<FailedSubIndication>(['FORMAT_FAILURE', 'HASH_FAILURE', 'SIG_CRYPTO_FAILURE', 'MODIFICATIONS_NOT_ALLOWED', 'REVOKED']);
 
 /** The main indication a sub-indication belongs to (EXPIRED / NOT_YET_VALID exist under both; here INDETERMINATE). */
 export function indicationOf(sub: SubIndication): 'TOTAL_FAILED' | 'INDETERMINATE' {

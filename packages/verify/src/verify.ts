@@ -4,8 +4,9 @@ import { checkJpkiSigningCertificate, readBasic4Facts, type RevocationReason, re
 import { buildChain, type Chain, CertificateStore, keyUsageBits, readCertificates, subjectOf } from './chain.js';
 import { readDss } from './dss.js';
 import { SignatureValidationError, VerifyInputError } from './errors.js';
-import { type InspectedSignature, inspectPdf, type IntegrityOptions, verdict } from './integrity.js';
-import type { JpkiFacts, Modifications, RevocationReport, SignatureLevel, SignatureReport, SubIndication, VerificationReport } from './report.js';
+import { type InspectedPdf, type InspectedSignature, inspectPdf, type IntegrityOptions, verdict } from './integrity.js';
+import { analyseModifications, type ModificationFinding, type ModificationOptions } from './modifications.js';
+import type { JpkiFacts, RevocationReport, SignatureLevel, SignatureReport, SubIndication, VerificationReport } from './report.js';
 import { defaultRevocationSources, dssRevocationSource, type RevocationEvidence, type RevocationSource } from './revocation.js';
 
 /**
@@ -16,7 +17,7 @@ import { defaultRevocationSources, dssRevocationSource, type RevocationEvidence,
  * and the JPKI facts and revocation meaning. The outcome follows ETSI EN 319 102-1.
  */
 
-export interface VerifyOptions extends IntegrityOptions {
+export interface VerifyOptions extends IntegrityOptions, ModificationOptions {
   /** Trust anchors: DER, or PEM text holding one or more certificates (JPKI roots of every generation, seal CAs, TSAs). */
   trustAnchors?: CertificateBytes[];
   /** More certificates to build chains with (intermediates); never trusted by themselves. */
@@ -43,6 +44,7 @@ const PRIORITY: SubIndication[] = [
   'FORMAT_FAILURE',
   'HASH_FAILURE',
   'SIG_CRYPTO_FAILURE',
+  'MODIFICATIONS_NOT_ALLOWED',
   'REVOKED',
   'EXPIRED',
   'NOT_YET_VALID',
@@ -109,20 +111,62 @@ export async function verifyPdf(input: PdfInput, options: VerifyOptions = {}): P
     if (!s.documentTimestamp) await validateSignature(ctx, s, poeFromDocTimestamps(validDocTimes, s.end));
   }
 
-  const signatures = inspected.signatures.map((s) => {
-    s.report.modifications = modificationsAfter(s);
+  // Last: a document timestamp stays a proof of existence for what it covers even when the
+  // document was changed after it, so the changes judge each signature only now.
+  const findings = modificationsAfter(inspected, options);
+  const signatures = inspected.signatures.map((s, i) => {
+    applyModifications(s.report, findings[i]);
     return s.report;
   });
   return { document: verdict(signatures), signatures };
 }
 
 /**
- * What changed after the signature (issue 4, item 4). The modification analysis
- * (modifications.ts) is wired in here, in this one place; until then the field keeps what the
- * integrity layer says.
+ * What changed after each signature (issue 4, item 4), in the signatures' order; undefined where
+ * the signed bytes are not known (the ByteRange failed, and with it the signature).
  */
-function modificationsAfter(s: InspectedSignature): Modifications | null {
-  return s.report.modifications;
+function modificationsAfter(inspected: InspectedPdf, options: ModificationOptions): (ModificationFinding | undefined)[] {
+  const located = inspected.signatures.flatMap((s, i) => (s.end === undefined ? [] : [{ i, ref: { fieldName: s.report.field, signedRevisionEnd: s.end } }]));
+  const out: (ModificationFinding | undefined)[] = inspected.signatures.map(() => undefined);
+  if (located.length === 0) return out;
+  let findings: ModificationFinding[];
+  try {
+    findings = analyseModifications(inspected.bytes, located.map((l) => l.ref), options);
+  } catch (err) {
+    if (err instanceof VerifyInputError) throw err;
+    // Changes that cannot be analysed cannot be shown to be allowed.
+    const message = `what changed after signing cannot be analysed (${err instanceof Error ? err.message : String(err)})`;
+    findings = located.map((l) => ({ fieldName: l.ref.fieldName, modifications: 'OTHER', permitted: false, permissions: null, signedRevision: null, laterRevisions: 0, changes: [], messages: [message], violations: [message] }));
+  }
+  located.forEach((l, k) => (out[l.i] = findings[k]));
+  return out;
+}
+
+/**
+ * The finding into the report: the class of change, what changed (in messages), and for a change
+ * that is not allowed TOTAL_FAILED / MODIFICATIONS_NOT_ALLOWED, unless a worse problem decided already.
+ */
+function applyModifications(r: SignatureReport, finding: ModificationFinding | undefined): void {
+  if (!finding) return;
+  r.modifications = finding.modifications;
+  const changes = finding.messages.map((m) => `field ${r.field}: changed after signing: ${m}`);
+  if (finding.permitted) {
+    r.messages.push(...changes);
+    return;
+  }
+  const p = problem(
+    'MODIFICATIONS_NOT_ALLOWED',
+    `field ${r.field}: the document was changed after this signature in a way that is not allowed (${finding.modifications}): ${finding.violations.join('; ')}`,
+  );
+  const decided = r.subIndication && r.indication !== 'TOTAL_PASSED' ? problem(r.subIndication, '', r.indication === 'TOTAL_FAILED' ? 'TOTAL_FAILED' : 'INDETERMINATE') : undefined;
+  if (!decided || rank(p) < rank(decided)) {
+    r.indication = p.indication;
+    r.subIndication = p.subIndication;
+    r.messages.unshift(p.message);
+  } else {
+    r.messages.push(p.message);
+  }
+  r.messages.push(...changes);
 }
 
 async function readPdfFile(path: string, maxBytes = 512 * 1024 * 1024): Promise<Buffer> {
