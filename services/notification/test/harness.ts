@@ -251,40 +251,40 @@ export interface ReceivedRequest {
 }
 
 /**
- * An HTTP server on loopback that keeps every request and answers with `respond(request)`'s
- * status (200 by default); change `respond` to make it fail or recover.
+ * An HTTP server on loopback that keeps every request and answers 200, or what the function
+ * given for the request's path with `answer(path, status)` returns: a test makes its own path
+ * fail or recover.
  */
 export async function startReceiver(): Promise<{
   url: string;
   requests: ReceivedRequest[];
-  respond: (request: Omit<ReceivedRequest, 'status'>) => number;
+  answer(path: string, status: () => number): void;
   stop(): Promise<void>;
 }> {
-  const receiver = {
-    url: '',
-    requests: [] as ReceivedRequest[],
-    respond: (_request: Omit<ReceivedRequest, 'status'>) => 200,
-    stop: async () => {},
-  };
+  const requests: ReceivedRequest[] = [];
+  const answers = new Map<string, () => number>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
-      const status = receiver.respond(request);
-      receiver.requests.push({ ...request, status });
+      const url = req.url ?? '';
+      const status = answers.get(url)?.() ?? 200;
+      requests.push({ method: req.method ?? '', url, headers: req.headers, body: Buffer.concat(chunks), status });
       res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? '{}' : '{"message":"failing on purpose"}');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.address() as AddressInfo;
-  receiver.url = `http://127.0.0.1:${port}`;
-  receiver.stop = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return receiver;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    answer: (path, status) => answers.set(path, status),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 export const newTenant = (prefix = 'tenant') => `${prefix}-${randomUUID().slice(0, 8)}`;

@@ -121,63 +121,53 @@ describe('webhooks', () => {
     const tenantId = newTenant();
     const h = hook();
     let failures = 3;
-    const respond = receiver.respond;
-    receiver.respond = (r) => (r.url === new URL(h.url).pathname && failures-- > 0 ? 503 : respond(r));
-    try {
-      await setConfig(t, baseConfig(tenantId, { webhooks: [{ url: h.url, keys: [{ keyId: 'k', secret: secret('k') }], eventTypes: [] }] }));
-      const flow = mortgageStart(tenantId);
-      await publish(flow.stepOpened);
+    receiver.answer(new URL(h.url).pathname, () => (failures-- > 0 ? 503 : 200));
+    await setConfig(t, baseConfig(tenantId, { webhooks: [{ url: h.url, keys: [{ keyId: 'k', secret: secret('k') }], eventTypes: [] }] }));
+    const flow = mortgageStart(tenantId);
+    await publish(flow.stepOpened);
 
-      await expect
-        .poll(async () => (await listDeliveries(t, tenantId, flow.stepOpened.id))[0]?.status, { timeout: 30_000 })
-        .toBe(DeliveryStatus.DELIVERY_STATUS_DELIVERED);
-      expect(h.requests().map((r) => r.status)).toEqual([503, 503, 503, 200]);
-      // The same delivery each time: receivers can drop repeats by its id.
-      expect(new Set(h.requests().map((r) => r.headers['jitsuin-delivery-id'])).size).toBe(1);
-      expect(new Set(h.requests().map((r) => r.body.toString('utf8'))).size).toBe(1);
-      const [delivery] = await listDeliveries(t, tenantId, flow.stepOpened.id);
-      expect(delivery).toMatchObject({ attempts: 4, lastError: `HTTP 503 from ${new URL(h.url).host}` });
-      expect(delivery!.attemptLog.map((a) => a.succeeded)).toEqual([false, false, false, true]);
-      expect(delivery!.attemptLog[0]!.error).toBe(`HTTP 503 from ${new URL(h.url).host}`);
-      // Each retry waited longer than the attempt before it finished.
-      const times = delivery!.attemptLog.map((a) => a.attemptedAt!.getTime());
-      for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThan(times[i - 1]!);
-    } finally {
-      receiver.respond = respond;
-    }
+    await expect
+      .poll(async () => (await listDeliveries(t, tenantId, flow.stepOpened.id))[0]?.status, { timeout: 30_000 })
+      .toBe(DeliveryStatus.DELIVERY_STATUS_DELIVERED);
+    expect(h.requests().map((r) => r.status)).toEqual([503, 503, 503, 200]);
+    // The same delivery each time: receivers can drop repeats by its id.
+    expect(new Set(h.requests().map((r) => r.headers['jitsuin-delivery-id'])).size).toBe(1);
+    expect(new Set(h.requests().map((r) => r.body.toString('utf8'))).size).toBe(1);
+    const [delivery] = await listDeliveries(t, tenantId, flow.stepOpened.id);
+    expect(delivery).toMatchObject({ attempts: 4, lastError: `HTTP 503 from ${new URL(h.url).host}` });
+    expect(delivery!.attemptLog.map((a) => a.succeeded)).toEqual([false, false, false, true]);
+    expect(delivery!.attemptLog[0]!.error).toBe(`HTTP 503 from ${new URL(h.url).host}`);
+    // One attempt after another, each logged with its own time.
+    const times = delivery!.attemptLog.map((a) => a.attemptedAt!.getTime());
+    for (let i = 1; i < times.length; i++) expect(times[i]!).toBeGreaterThan(times[i - 1]!);
   });
 
   it('a receiver that always fails ends in the dead letter after the cap; ReplayDelivery delivers once it recovers', async () => {
     const tenantId = newTenant();
     const h = hook();
     let down = true;
-    const respond = receiver.respond;
-    receiver.respond = (r) => (r.url === new URL(h.url).pathname && down ? 500 : respond(r));
-    try {
-      await setConfig(t, baseConfig(tenantId, { webhooks: [{ url: h.url, keys: [{ keyId: 'k', secret: secret('k') }], eventTypes: [] }] }));
-      const flow = mortgageStart(tenantId);
-      await publish(flow.stepOpened);
+    receiver.answer(new URL(h.url).pathname, () => (down ? 500 : 200));
+    await setConfig(t, baseConfig(tenantId, { webhooks: [{ url: h.url, keys: [{ keyId: 'k', secret: secret('k') }], eventTypes: [] }] }));
+    const flow = mortgageStart(tenantId);
+    await publish(flow.stepOpened);
 
-      await expect
-        .poll(async () => (await listDeliveries(t, tenantId, flow.stepOpened.id))[0]?.status, { timeout: 30_000 })
-        .toBe(DeliveryStatus.DELIVERY_STATUS_DEAD_LETTERED);
-      const [dead] = await listDeliveries(t, tenantId, flow.stepOpened.id);
-      expect(dead!.attempts).toBe(t.config.maxAttempts);
-      expect(h.requests()).toHaveLength(t.config.maxAttempts);
-      expect(dead!.nextAttemptAt).toBeUndefined();
+    await expect
+      .poll(async () => (await listDeliveries(t, tenantId, flow.stepOpened.id))[0]?.status, { timeout: 30_000 })
+      .toBe(DeliveryStatus.DELIVERY_STATUS_DEAD_LETTERED);
+    const [dead] = await listDeliveries(t, tenantId, flow.stepOpened.id);
+    expect(dead!.attempts).toBe(t.config.maxAttempts);
+    expect(h.requests()).toHaveLength(t.config.maxAttempts);
+    expect(dead!.nextAttemptAt).toBeUndefined();
 
-      down = false;
-      const replayed = await callUnary(t.client.replayDelivery.bind(t.client), { tenantId, deliveryId: dead!.id });
-      expect(replayed.delivery!.status).toBe(DeliveryStatus.DELIVERY_STATUS_PENDING);
-      await expect
-        .poll(async () => (await listDeliveries(t, tenantId, flow.stepOpened.id))[0]?.status, { timeout: 30_000 })
-        .toBe(DeliveryStatus.DELIVERY_STATUS_DELIVERED);
-      expect(h.requests().map((r) => r.status)).toEqual([...Array<number>(t.config.maxAttempts).fill(500), 200]);
-      const [delivered] = await listDeliveries(t, tenantId, flow.stepOpened.id);
-      expect(delivered!.attempts).toBe(t.config.maxAttempts + 1);
-    } finally {
-      receiver.respond = respond;
-    }
+    down = false;
+    const replayed = await callUnary(t.client.replayDelivery.bind(t.client), { tenantId, deliveryId: dead!.id });
+    expect(replayed.delivery!.status).toBe(DeliveryStatus.DELIVERY_STATUS_PENDING);
+    await expect
+      .poll(async () => (await listDeliveries(t, tenantId, flow.stepOpened.id))[0]?.status, { timeout: 30_000 })
+      .toBe(DeliveryStatus.DELIVERY_STATUS_DELIVERED);
+    expect(h.requests().map((r) => r.status)).toEqual([...Array<number>(t.config.maxAttempts).fill(500), 200]);
+    const [delivered] = await listDeliveries(t, tenantId, flow.stepOpened.id);
+    expect(delivered!.attempts).toBe(t.config.maxAttempts + 1);
   });
 
   it('the same event published twice notifies once', async () => {
