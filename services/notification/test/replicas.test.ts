@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryStatus } from '@jitsuin/proto/notification/v1/notification';
 import {
   baseConfig,
+  callUnary,
   closePublisher,
   event,
   listDeliveries,
@@ -49,5 +50,17 @@ describe('several replicas', () => {
     for (const delivery of log.flat()) expect([delivery.status, delivery.attempts]).toEqual([DeliveryStatus.DELIVERY_STATUS_DELIVERED, 1]);
     const pairs = ours().map((r) => `${r.url} ${r.headers['jitsuin-event-id']}`);
     expect(new Set(pairs).size).toBe(pairs.length);
+
+    // The log in pages, newest first: every delivery once.
+    const seen: string[] = [];
+    let pageToken = '';
+    do {
+      const page = await callUnary(a.client.listDeliveries.bind(a.client), { tenantId, eventId: '', pageSize: 25, pageToken, status: 0 });
+      expect(page.deliveries.length).toBeLessThanOrEqual(25);
+      seen.push(...page.deliveries.map((d) => d.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    expect(seen).toHaveLength(events.length * hooks.length);
+    expect(new Set(seen).size).toBe(seen.length);
   });
 });

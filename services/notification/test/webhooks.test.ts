@@ -158,6 +158,14 @@ describe('webhooks', () => {
     expect(dead!.attempts).toBe(t.config.maxAttempts);
     expect(h.requests()).toHaveLength(t.config.maxAttempts);
     expect(dead!.nextAttemptAt).toBeUndefined();
+    const deadOnly = await callUnary(t.client.listDeliveries.bind(t.client), {
+      tenantId,
+      eventId: '',
+      pageSize: 10,
+      pageToken: '',
+      status: DeliveryStatus.DELIVERY_STATUS_DEAD_LETTERED,
+    });
+    expect(deadOnly.deliveries.map((d) => d.id)).toEqual([dead!.id]);
 
     down = false;
     const replayed = await callUnary(t.client.replayDelivery.bind(t.client), { tenantId, deliveryId: dead!.id });
