@@ -149,11 +149,13 @@ function modificationsAfter(inspected: InspectedPdf, options: ModificationOption
 function applyModifications(r: SignatureReport, finding: ModificationFinding | undefined): void {
   if (!finding) return;
   r.modifications = finding.modifications;
-  const changes = finding.messages.map((m) => `field ${r.field}: changed after signing: ${m}`);
+  const changed = (m: string) => `field ${r.field}: changed after signing: ${m}`;
   if (finding.permitted) {
-    r.messages.push(...changes);
+    r.messages.push(...finding.messages.map(changed));
     return;
   }
+  // A change and the reason it is not allowed are one violation: said once, in the problem's message.
+  const said = (m: string) => finding.violations.some((v) => v === m || v.startsWith(`${m} (`) || v.endsWith(`(${m.replace(/^revision \d+: /, '')})`));
   const p = problem(
     'MODIFICATIONS_NOT_ALLOWED',
     `field ${r.field}: the document was changed after this signature in a way that is not allowed (${finding.modifications}): ${finding.violations.join('; ')}`,
@@ -166,7 +168,8 @@ function applyModifications(r: SignatureReport, finding: ModificationFinding | u
   } else {
     r.messages.push(p.message);
   }
-  r.messages.push(...changes);
+  // The other changes after it; the disallowed ones are in the message above already.
+  r.messages.push(...finding.messages.filter((m) => !said(m)).map(changed));
 }
 
 async function readPdfFile(path: string, maxBytes = 512 * 1024 * 1024): Promise<Buffer> {
