@@ -10,7 +10,7 @@ import type { NotificationConfig } from './config.js';
 import { startEventConsumer } from './events/consumer.js';
 import { notificationService } from './grpc/notification-service.js';
 import { ContactsRepository, contactsModel } from './store/contacts.js';
-import { DeliveryRepository, deliveryModel } from './store/deliveries.js';
+import { DeliveryRepository, deliveryModels } from './store/deliveries.js';
 import { TenantConfigRepository, tenantConfigModel } from './store/tenant-configs.js';
 
 export interface RunningNotificationService {
@@ -23,9 +23,14 @@ export interface RunningNotificationService {
 export async function openStore(config: NotificationConfig) {
   const connection = await connectStore(config.mongoUrl);
   const tenantConfigs = tenantConfigModel(connection);
-  const deliveries = deliveryModel(connection);
+  const deliveries = deliveryModels(connection);
   const contacts = contactsModel(connection);
-  await Promise.all([tenantConfigs.createIndexes(), deliveries.createIndexes(), contacts.createIndexes()]);
+  await Promise.all([
+    tenantConfigs.createIndexes(),
+    deliveries.deliveries.createIndexes(),
+    deliveries.queue.createIndexes(),
+    contacts.createIndexes(),
+  ]);
   return { connection, tenantConfigs, deliveries, contacts };
 }
 

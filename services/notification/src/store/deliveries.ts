@@ -1,12 +1,9 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection } from 'mongoose';
 import { isDuplicateKey } from '@jitsuin/store';
 import type { Delivery, DeliveryAttempt, DeliveryStatus } from '../domain/delivery.js';
 
 interface DeliveryRecord extends Omit<Delivery, 'id'> {
   _id: string;
-  /** Held by the worker sending it; another worker takes it over once this passes. */
-  leaseUntil: Date | null;
-  claimId: string | null;
 }
 
 const deliverySchema = new Schema<DeliveryRecord>(
@@ -28,27 +25,46 @@ const deliverySchema = new Schema<DeliveryRecord>(
     attemptLog: [new Schema({ at: Date, ok: Boolean, error: String, durationMs: Number }, { _id: false })],
     createdAt: Date,
     updatedAt: Date,
-    leaseUntil: Date,
-    claimId: String,
   },
   { versionKey: false, minimize: true },
 );
-// The worker's scan for due deliveries.
-deliverySchema.index({ status: 1, nextAttemptAt: 1 });
 // ListDeliveries: a tenant's deliveries newest first, with a cursor on (createdAt, _id).
 deliverySchema.index({ tenantId: 1, createdAt: -1, _id: -1 });
 deliverySchema.index({ tenantId: 1, eventId: 1 });
 
-export type DeliveryModel = Model<DeliveryRecord>;
-
-export function deliveryModel(connection: Connection): DeliveryModel {
-  return connection.model<DeliveryRecord>('Delivery', deliverySchema, 'deliveries');
+/**
+ * The deliveries waiting to be sent, one small entry each: the dispatcher scans this, not the
+ * log, which keeps every delivery for good (FerretDB reads a whole collection for such a scan:
+ * 1.5 s at 20,000 deliveries). The delivery itself is the truth; an entry only says "look at
+ * this delivery then", and one left over by a crash is put right when it is claimed.
+ */
+interface QueueRecord {
+  _id: string;
+  nextAttemptAt: Date;
+  /** Held by the worker sending it; another worker takes it over once this passes. */
+  leaseUntil: Date | null;
+  claimId: string | null;
 }
+
+const queueSchema = new Schema<QueueRecord>(
+  { _id: String, nextAttemptAt: Date, leaseUntil: Date, claimId: String },
+  { versionKey: false },
+);
+queueSchema.index({ nextAttemptAt: 1 });
+
+export function deliveryModels(connection: Connection) {
+  return {
+    deliveries: connection.model<DeliveryRecord>('Delivery', deliverySchema, 'deliveries'),
+    queue: connection.model<QueueRecord>('DeliveryQueue', queueSchema, 'delivery_queue'),
+  };
+}
+
+export type DeliveryModels = ReturnType<typeof deliveryModels>;
 
 const WAITING: DeliveryStatus[] = ['PENDING', 'RETRYING'];
 
 function toDelivery(record: DeliveryRecord): Delivery {
-  const { _id, leaseUntil: _lease, claimId: _claim, ...rest } = record;
+  const { _id, ...rest } = record;
   return {
     id: _id,
     ...rest,
@@ -71,27 +87,49 @@ export interface Claimed {
 }
 
 export class DeliveryRepository {
-  constructor(private readonly model: DeliveryModel) {}
+  constructor(private readonly models: DeliveryModels) {}
 
   private get collection() {
-    return this.model.collection;
+    return this.models.deliveries.collection;
+  }
+
+  private get queue() {
+    return this.models.queue.collection;
+  }
+
+  /** Makes sure a waiting delivery has its queue entry (a no-op when it has one). */
+  private async enqueue(id: string, nextAttemptAt: Date): Promise<void> {
+    await this.queue.updateOne(
+      { _id: id } as never,
+      { $setOnInsert: { nextAttemptAt, leaseUntil: null, claimId: null } } as never,
+      { upsert: true },
+    );
   }
 
   /**
-   * Stores planned deliveries; one already there (the same event, channel and target) is
-   * left as it is. Returns the ids newly stored.
+   * Stores planned deliveries and queues them; one already there (the same event, channel and
+   * target) is left as it is, but queued again if it still waits (a crash may have come between
+   * the two writes). Returns the ids newly stored.
    */
   async insertNew(deliveries: Delivery[]): Promise<string[]> {
     const inserted: string[] = [];
     for (const { id, ...fields } of deliveries) {
       try {
-        await this.collection.insertOne({ _id: id, ...fields, leaseUntil: null, claimId: null } as never);
+        await this.collection.insertOne({ _id: id, ...fields } as never);
         inserted.push(id);
+        await this.enqueue(id, fields.nextAttemptAt ?? fields.createdAt);
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
+        const existing = await this.findById(id);
+        if (existing && WAITING.includes(existing.status)) await this.enqueue(id, existing.nextAttemptAt ?? existing.createdAt);
       }
     }
     return inserted;
+  }
+
+  private async findById(id: string): Promise<Delivery | undefined> {
+    const record = await this.collection.findOne({ _id: id } as never);
+    return record ? toDelivery(record as unknown as DeliveryRecord) : undefined;
   }
 
   async find(tenantId: string, id: string): Promise<Delivery | undefined> {
@@ -101,68 +139,81 @@ export class DeliveryRepository {
 
   /** Ids of deliveries due now and free to take, soonest first. */
   async due(now: Date, limit: number): Promise<string[]> {
-    const records = await this.collection
-      .find(
-        { status: { $in: WAITING }, nextAttemptAt: { $lte: now }, ...leaseFree(now) } as never,
-        { projection: { _id: 1 }, sort: { nextAttemptAt: 1 }, limit },
-      )
+    const records = await this.queue
+      .find({ nextAttemptAt: { $lte: now }, ...leaseFree(now) } as never, { projection: { _id: 1 }, sort: { nextAttemptAt: 1 }, limit })
       .toArray();
     return records.map((r) => r._id as unknown as string);
   }
 
   /**
-   * Takes a due delivery for one attempt: one update sets the lease, so of several workers
-   * (replicas) exactly one gets it. A worker that dies mid-send loses it when the lease ends.
+   * Takes a due delivery for one attempt: one update sets the lease on its queue entry, so of
+   * several workers (replicas) exactly one gets it; a worker that dies mid-send loses it when
+   * the lease ends. An entry whose delivery no longer waits, or waits until later, is put right
+   * instead.
    */
   async claim(id: string, claimId: string, now: Date, leaseMs: number): Promise<Claimed | undefined> {
-    const record = await this.collection.findOneAndUpdate(
-      { _id: id, status: { $in: WAITING }, nextAttemptAt: { $lte: now }, ...leaseFree(now) } as never,
+    const entry = (await this.queue.findOneAndUpdate(
+      { _id: id, nextAttemptAt: { $lte: now }, ...leaseFree(now) } as never,
       { $set: { leaseUntil: new Date(now.getTime() + leaseMs), claimId } } as never,
       { returnDocument: 'after' },
-    );
-    if (!record || (record as unknown as DeliveryRecord).claimId !== claimId) return undefined;
-    return { delivery: toDelivery(record as unknown as DeliveryRecord), claimId };
+    )) as QueueRecord | null;
+    if (!entry || entry.claimId !== claimId) return undefined;
+    const delivery = await this.findById(id);
+    if (!delivery || !WAITING.includes(delivery.status)) {
+      await this.queue.deleteOne({ _id: id, claimId } as never);
+      return undefined;
+    }
+    if (delivery.nextAttemptAt && delivery.nextAttemptAt > now) {
+      await this.queue.updateOne({ _id: id, claimId } as never, { $set: { nextAttemptAt: delivery.nextAttemptAt, leaseUntil: null, claimId: null } } as never);
+      return undefined;
+    }
+    return { delivery, claimId };
   }
 
   /**
-   * Writes an attempt's outcome and logs it, if the claim still holds (a worker whose lease
-   * ran out and was taken over writes nothing).
+   * Writes an attempt's outcome and logs it, once per attempt (the write holds only if no other
+   * attempt was recorded meanwhile), then requeues or dequeues the delivery.
    */
   async recordAttempt(
     claimed: Claimed,
     attempt: DeliveryAttempt,
     outcome: { status: DeliveryStatus; nextAttemptAt?: Date },
   ): Promise<boolean> {
+    const { delivery, claimId } = claimed;
     const result = await this.collection.updateOne(
-      { _id: claimed.delivery.id, claimId: claimed.claimId } as never,
+      { _id: delivery.id, attempts: delivery.attempts, status: { $in: WAITING } } as never,
       {
         $set: {
           status: outcome.status,
-          attempts: claimed.delivery.attempts + 1,
-          lastError: attempt.error ?? claimed.delivery.lastError ?? null,
+          attempts: delivery.attempts + 1,
+          lastError: attempt.error ?? delivery.lastError ?? null,
           nextAttemptAt: outcome.nextAttemptAt ?? null,
           updatedAt: attempt.at,
-          leaseUntil: null,
-          claimId: null,
         },
         $push: { attemptLog: attempt },
       } as never,
     );
+    if (outcome.nextAttemptAt) {
+      await this.queue.updateOne(
+        { _id: delivery.id, claimId } as never,
+        { $set: { nextAttemptAt: outcome.nextAttemptAt, leaseUntil: null, claimId: null } } as never,
+      );
+    } else {
+      await this.queue.deleteOne({ _id: delivery.id, claimId } as never);
+    }
     return result.matchedCount === 1;
   }
 
   /** Lets a claimed delivery go untried (shutdown): due again at once, for any worker. */
   async release(claimed: Claimed): Promise<void> {
-    await this.collection.updateOne(
-      { _id: claimed.delivery.id, claimId: claimed.claimId } as never,
-      { $set: { leaseUntil: null, claimId: null } } as never,
-    );
+    await this.queue.updateOne({ _id: claimed.delivery.id, claimId: claimed.claimId } as never, { $set: { leaseUntil: null, claimId: null } } as never);
   }
 
   /**
    * Sends a delivery again: a finished one (delivered or dead-lettered) gets a new round of
-   * attempts from now; a waiting one is due now. `contentFields` replaces parts of its content that
-   * must differ for a new send (the LINE retry key), where the content has them.
+   * attempts from now; a waiting one is due now. `contentFields` replaces parts of its content
+   * that must differ for a new send (the retry keys), where the content has them. Calling it
+   * again is safe: it always ends by queueing the delivery.
    */
   async replay(tenantId: string, id: string, now: Date, roundAttempts: number, contentFields: Record<string, unknown>): Promise<Delivery | undefined> {
     const current = await this.find(tenantId, id);
@@ -177,7 +228,13 @@ export class DeliveryRepository {
       }
     }
     await this.collection.updateOne({ _id: id, tenantId, status: current.status, attempts: current.attempts } as never, { $set: set } as never);
-    return this.find(tenantId, id);
+    const after = await this.find(tenantId, id);
+    if (after && WAITING.includes(after.status)) {
+      await this.enqueue(id, now);
+      // An entry already there (waiting for a retry) becomes due now.
+      await this.queue.updateOne({ _id: id, claimId: null } as never, { $set: { nextAttemptAt: now } } as never);
+    }
+    return after;
   }
 
   async list(
