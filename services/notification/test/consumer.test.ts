@@ -170,8 +170,8 @@ describe('LINE', () => {
     expect(bodies[0]!.messages[0]!.type).toBe('text');
     expect(bodies[0]!.messages[0]!.text).toContain('【署名エラー】住宅ローン契約');
     expect(bodies[0]!.messages[0]!.text).toContain('借主（主債務者）（borrower）の署名を完了できませんでした。');
-    const log = await listDeliveries(t, tenantId, failed.id);
-    expect(log.map((d) => [d.channel, d.status])).toEqual([
+    // The stub has the pushes a moment before the attempts are recorded.
+    await expect.poll(async () => (await listDeliveries(t, tenantId, failed.id)).map((d) => [d.channel, d.status]), { timeout: 30_000 }).toEqual([
       [Channel.CHANNEL_LINE, DeliveryStatus.DELIVERY_STATUS_DELIVERED],
       [Channel.CHANNEL_LINE, DeliveryStatus.DELIVERY_STATUS_DELIVERED],
     ]);

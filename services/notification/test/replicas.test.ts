@@ -44,8 +44,11 @@ describe('several replicas', () => {
 
     const ours = () => receiver.requests.filter((r) => hooks.some((h) => r.url === `/${h}`));
     await expect.poll(() => ours().length, { timeout: 60_000 }).toBe(events.length * hooks.length);
-    // Every delivery DELIVERED after exactly one attempt (no second send went out meanwhile).
-    const log = await Promise.all(events.map((e) => listDeliveries(b, tenantId, e.id)));
+    // Every delivery DELIVERED after exactly one attempt (no second send went out meanwhile);
+    // the receiver has the requests a moment before the attempts are recorded.
+    const logOf = async () => (await Promise.all(events.map((e) => listDeliveries(b, tenantId, e.id)))).flat();
+    await expect.poll(async () => (await logOf()).every((d) => d.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED), { timeout: 30_000 }).toBe(true);
+    const log = [await logOf()];
     expect(log.flat()).toHaveLength(events.length * hooks.length);
     for (const delivery of log.flat()) expect([delivery.status, delivery.attempts]).toEqual([DeliveryStatus.DELIVERY_STATUS_DELIVERED, 1]);
     const pairs = ours().map((r) => `${r.url} ${r.headers['jitsuin-event-id']}`);

@@ -13,7 +13,7 @@ export interface DispatcherOptions {
   pollMs: number;
   /** How long a claim holds; longer than any send can take. */
   leaseMs: number;
-  /** Deliveries sent at once. */
+  /** Deliveries sent at once (each slot is freed as its send ends). */
   batchSize: number;
 }
 
@@ -28,6 +28,7 @@ export class Dispatcher {
   private wake: (() => void) | undefined;
   private nudged = false;
   private loop: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly deliveries: DeliveryRepository,
@@ -60,27 +61,43 @@ export class Dispatcher {
     while (!this.stopping.signal.aborted) {
       try {
         this.nudged = false;
-        const sent = await this.dispatchOnce();
+        const free = this.options.batchSize - this.inFlight.size;
+        const started = free > 0 ? await this.claimAndStart(free) : 0;
         failures = 0;
-        // A full batch may mean more are due; otherwise rest until the next poll or nudge.
-        if (sent < this.options.batchSize && !this.nudged) await this.idle(this.options.pollMs);
+        // Slots left and nothing more due: rest until the next poll, a nudge, or a send ends.
+        if ((free <= 0 || started < free) && !this.nudged) await this.idle(this.options.pollMs);
       } catch (err) {
         failures += 1;
         if (failures === 1) this.logger.warn({ err: String(err) }, 'cannot read or write deliveries; will try again');
         await sleep(backoffDelay(failures, { initialMs: 200, maxMs: 5_000 }), this.stopping.signal);
       }
     }
+    await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Claims and sends what is due now; returns how many were claimed. */
-  async dispatchOnce(): Promise<number> {
+  /**
+   * Claims up to `limit` due deliveries and starts sending each; returns how many it started.
+   * Sends run side by side (up to batchSize), so a slow target holds up only its own slot.
+   */
+  private async claimAndStart(limit: number): Promise<number> {
     const now = this.now();
-    const ids = await this.deliveries.due(now, this.options.batchSize);
+    const ids = await this.deliveries.due(now, limit);
     const claimId = randomUUID();
-    const claimed = (
-      await Promise.all(ids.map((id) => this.deliveries.claim(id, claimId, now, this.options.leaseMs)))
-    ).filter((c): c is Claimed => c !== undefined);
-    await Promise.all(claimed.map((c) => this.attempt(c)));
+    const claimed = (await Promise.all(ids.map((id) => this.deliveries.claim(id, claimId, now, this.options.leaseMs)))).filter(
+      (c): c is Claimed => c !== undefined,
+    );
+    for (const c of claimed) {
+      const sending: Promise<void> = this.attempt(c)
+        .catch((err: unknown) => {
+          // Not lost: the lease runs out and the delivery is tried again.
+          this.logger.warn({ deliveryId: c.delivery.id, err: String(err) }, 'cannot record a delivery attempt; it will be tried again');
+        })
+        .finally(() => {
+          this.inFlight.delete(sending);
+          this.wake?.();
+        });
+      this.inFlight.add(sending);
+    }
     return claimed.length;
   }
 
