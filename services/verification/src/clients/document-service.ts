@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { JitsuinError, resourceExhausted, unavailable, type ErrorKind } from '@jitsuin/errors';
+import { DocumentServiceClient, type Revision } from '@jitsuin/proto/document/v1/document';
+
+/**
+ * The document service as this service uses it: one revision downloaded whole, into one
+ * buffer of its recorded size (refused when larger than the limit), checked against its SHA-256.
+ * (The same download as services/signing/src/clients/document-service.ts; a service never
+ * imports another's code.)
+ */
+
+const KIND_OF_STATUS: Partial<Record<status, ErrorKind>> = {
+  [status.INVALID_ARGUMENT]: 'INVALID_ARGUMENT',
+  [status.NOT_FOUND]: 'NOT_FOUND',
+  [status.FAILED_PRECONDITION]: 'FAILED_PRECONDITION',
+  [status.RESOURCE_EXHAUSTED]: 'RESOURCE_EXHAUSTED',
+};
+
+function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number';
+}
+
+/** An answer of the document service as an error of this service (its words kept; its absence UNAVAILABLE). */
+function fromDocumentService(err: unknown, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted && signal.reason instanceof JitsuinError) return signal.reason;
+  if (err instanceof JitsuinError || !isServiceError(err)) return err;
+  const kind = KIND_OF_STATUS[err.code as status];
+  if (kind) return new JitsuinError(kind, err.details || err.message);
+  if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED || err.code === status.CANCELLED) {
+    const words = err.code === status.DEADLINE_EXCEEDED ? 'did not answer in time' : 'is unavailable';
+    return unavailable(`the document service ${words}; try again shortly`, err);
+  }
+  return new Error(`the document service failed: ${err.details || err.message}`, { cause: err });
+}
+
+export interface RevisionRef {
+  tenantId: string;
+  documentId: string;
+  revisionId: string;
+}
+
+export class DocumentService {
+  private readonly client: DocumentServiceClient;
+
+  constructor(
+    address: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.client = new DocumentServiceClient(address, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 8 * 1024 * 1024,
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  async download(ref: RevisionRef, maxBytes: number, signal?: AbortSignal): Promise<{ revisionId: string; bytes: Buffer }> {
+    const call = this.client.downloadRevision({ ...ref, offset: 0, length: 0 }, new Metadata(), { deadline: Date.now() + this.timeoutMs });
+    const cancel = () => call.cancel();
+    signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      if (signal?.aborted) call.cancel();
+      let revision: Revision | undefined;
+      let bytes: Buffer | undefined;
+      let at = 0;
+      for await (const message of call as AsyncIterable<{ revision?: Revision; chunk: Buffer }>) {
+        if (!revision) {
+          if (!message.revision) throw new Error('the document service sent bytes before naming the revision');
+          revision = message.revision;
+          if (revision.size > maxBytes) {
+            throw resourceExhausted(`the document is ${revision.size} bytes, larger than the ${maxBytes} bytes this service verifies`);
+          }
+          bytes = Buffer.allocUnsafe(revision.size);
+        }
+        if (at + message.chunk.length > bytes!.length) throw new Error(`the document service sent more than the ${revision.size} bytes of revision ${revision.id}`);
+        message.chunk.copy(bytes!, at);
+        at += message.chunk.length;
+      }
+      if (!revision || !bytes) throw new Error('the document service sent no revision');
+      if (at !== revision.size) throw unavailable(`the download of revision ${revision.id} ended after ${at} of ${revision.size} bytes; try again`);
+      if (createHash('sha256').update(bytes).digest('hex') !== revision.sha256) throw new Error(`revision ${revision.id} does not match its recorded SHA-256`);
+      return { revisionId: revision.id, bytes };
+    } catch (err) {
+      call.cancel();
+      throw fromDocumentService(err, signal);
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import type { EventConsumer, OutboxCollection } from '@jitsuin/events';
+import { startGrpcServer, type Logger } from '@jitsuin/rpc';
+import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
+import { Verifications } from './app/verifications.js';
+import { Verifier } from './app/verifier.js';
+import { DocumentService } from './clients/document-service.js';
+import type { VerificationConfig } from './config.js';
+import { startEventConsumer } from './events/consumer.js';
+import { verificationService } from './grpc/verification-service.js';
+import { pagesApp, startPages, type RunningPages } from './http/pages.js';
+import { ReportRepository, reportModel } from './store/reports.js';
+import { readTrustAnchors } from './store/trust-anchors.js';
+
+export interface RunningVerificationService {
+  address: string;
+  /** The HTML report pages (http://host:port), when enabled. */
+  httpUrl?: string;
+  /** Stop consuming, stop taking calls, finish those in flight, publish what is pending, close connections. */
+  stop(): Promise<void>;
+}
+
+/** Connects to the store, prepares its indexes, and returns the collection with the outbox. */
+export async function openStore(config: VerificationConfig) {
+  const connection = await connectStore(config.mongoUrl);
+  const reports = reportModel(connection);
+  await reports.createIndexes();
+  return { connection, reports, outboxes: [reports.collection] as OutboxCollection[] };
+}
+
+export function outboxRelay(config: VerificationConfig, outboxes: OutboxCollection[], logger: Logger) {
+  return kafkaOutboxRelay('verification-relay', config, outboxes, logger);
+}
+
+/** The validator with the configured trust anchors and JPKI revocation endpoints (files read once). */
+export async function createVerifier(config: VerificationConfig, logger: Logger): Promise<Verifier> {
+  const anchors = await readTrustAnchors(config.trustAnchorPaths);
+  const jpkiEndpoints = await Promise.all(
+    config.jpkiEndpoints.map(async (e) => ({
+      issuer: await readFile(e.issuer, 'utf8').catch(() => {
+        throw new Error(`JPKI_REVOCATION: the issuer file ${e.issuer} cannot be read`);
+      }),
+      ...(e.ocsp ? { ocspUrl: e.ocsp } : {}),
+      ...(e.crl ? { crlUrl: e.crl } : {}),
+    })),
+  );
+  const verifier = new Verifier({
+    trustAnchors: anchors.pem,
+    allowTestJpki: config.allowTestJpki,
+    jpkiEndpoints,
+    ocspTimeoutMs: config.ocspTimeoutMs,
+    crlTimeoutMs: config.crlTimeoutMs,
+    maxDocumentBytes: config.maxDocumentBytes,
+    verifyTimeoutMs: config.verifyTimeoutMs,
+    concurrency: config.concurrency,
+  });
+  if (verifier.trustAnchorCount === 0) {
+    logger.warn('no trust anchors are configured (TRUST_ANCHORS): every signature is INDETERMINATE NO_CERTIFICATE_CHAIN_FOUND');
+  } else {
+    logger.info({ files: anchors.files, certificates: verifier.trustAnchorCount }, 'trust anchors loaded');
+  }
+  return verifier;
+}
+
+export async function startVerificationService(config: VerificationConfig, logger: Logger): Promise<RunningVerificationService> {
+  const verifier = await createVerifier(config, logger);
+  const store = await openStore(config);
+  const relay = config.runRelay ? outboxRelay(config, store.outboxes, logger) : undefined;
+  const documents = new DocumentService(config.documentServiceAddress, config.callTimeoutMs);
+  const verifications = new Verifications(verifier, documents, new ReportRepository(store.reports), config.verifyTimeoutMs, logger, (id) =>
+    relay?.nudge(store.reports.collection.collectionName, id),
+  );
+
+  let server: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
+  let pages: RunningPages | undefined;
+  let consumer: EventConsumer | undefined;
+  try {
+    server = await startGrpcServer({
+      host: config.grpcHost,
+      port: config.grpcPort,
+      services: [verificationService({ verifier, verifications }, logger)],
+      logger,
+    });
+    if (config.httpEnabled) {
+      pages = await startPages(config.httpHost, config.httpPort, pagesApp(verifier, verifications, logger), config.verifyTimeoutMs + 10_000, logger);
+    }
+    relay?.start();
+    if (config.consumeEvents) consumer = await startEventConsumer(config, verifications, logger);
+  } catch (err) {
+    await server?.shutdown(0);
+    await pages?.close();
+    await relay?.stop();
+    documents.close();
+    await store.connection.close();
+    throw err;
+  }
+  server.setServing(true);
+  const running = server;
+
+  return {
+    address: running.address,
+    ...(pages ? { httpUrl: pages.url } : {}),
+    stop: async () => {
+      // No new events, then no new calls or pages; what is pending in the outbox next; the store last.
+      await consumer?.stop();
+      await Promise.all([running.shutdown(config.shutdownGraceMs), pages?.close()]);
+      await relay?.stop();
+      documents.close();
+      await store.connection.close();
+    },
+  };
+}

@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials } from '@grpc/grpc-js';
+import { createKafka, DeadLetterHeaders, ensureTopics, EventConsumer, EventPublisher, type EventEnvelope, type Topic, Topics } from '@jitsuin/events';
+import { DocumentServiceClient, RevisionKind, type AddRevisionRequest, type Document, type UploadDocumentRequest } from '@jitsuin/proto/document/v1/document';
+import { VerificationServiceClient, type VerifyDocumentRequest, type VerifyDocumentResponse } from '@jitsuin/proto/verification/v1/verification';
+import { callClientStream, callUnary, createLogger } from '@jitsuin/rpc';
+import type { Signer } from '@jitsuin/pades';
+import { signWith, type PadesLevel } from '@jitsuin/signer';
+import { connectStore } from '@jitsuin/store';
+import { makePdf } from '@jitsuin/testkit';
+import { CARD_FILES, CardSimulator, createTestPki, freePort, startPkiServers, type PkiManifest, type PkiServers } from '@jitsuin/testkit/pki';
+import { testInfra } from '@jitsuin/testkit/vitest';
+// Tests run the real document service in process; production code talks to it over gRPC only.
+import { readConfig as readDocumentConfig } from '../../document/src/config.js';
+import { startDocumentService, type RunningDocumentService } from '../../document/src/service.js';
+import { readConfig, type VerificationConfig } from '../src/config.js';
+import { startVerificationService, type RunningVerificationService } from '../src/service.js';
+
+/** A database of its own for each test file, on the shared FerretDB. */
+function databaseUrl(prefix: string): string {
+  const mongo = new URL(testInfra().mongoUrl);
+  mongo.pathname = `/${prefix}_${randomUUID().slice(0, 8)}`;
+  return mongo.toString();
+}
+
+const kafka = () => createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'verification-test', logLevel: 'NOTHING' });
+
+/**
+ * Commits the group's offsets at the end of `topics` before its consumer first joins, so it
+ * handles exactly the events published after this (as services/notification/test does).
+ */
+export async function startGroupAtEnd(groupId: string, topics: Topic[]): Promise<void> {
+  const k = kafka();
+  await ensureTopics(k);
+  const admin = k.admin();
+  await admin.connect();
+  const ends = await Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
+  await admin.disconnect();
+  const consumer = k.consumer({ groupId, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.FETCH, () => resolve());
+      consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
+      consumer.pause(topics.map((topic) => ({ topic })));
+      for (const { topic, offsets } of ends) for (const o of offsets) consumer.seek({ topic, partition: o.partition, offset: o.high });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+export interface World {
+  root: string;
+  pkiDir: string;
+  manifest: PkiManifest;
+  pki: PkiServers;
+  /** PEM file of every CA of the test PKI (the trust anchors the service is given). */
+  trustFile: string;
+  documentService: RunningDocumentService;
+  documents: DocumentServiceClient;
+  service: RunningVerificationService;
+  client: VerificationServiceClient;
+  config: VerificationConfig;
+  /** Another verification service on the same store, with other settings (no consumer, no pages). */
+  startAnother(overrides: Partial<VerificationConfig>): Promise<{ client: VerificationServiceClient; stop(): Promise<void> }>;
+  card(personId: string): Signer;
+  close(): Promise<void>;
+}
+
+export async function startWorld(): Promise<World> {
+  const root = await mkdtemp(join(tmpdir(), 'jitsuin-verification-'));
+  const port = await freePort();
+  const created = await createTestPki(join(root, 'pki'), { baseUrl: `http://127.0.0.1:${port}` });
+  const pki = await startPkiServers(created.dir, { port });
+  const kafkaBrokers = testInfra().kafkaBrokers.join(',');
+  const suffix = randomUUID().slice(0, 8);
+
+  const documentMongoUrl = databaseUrl('verification_doc_test');
+  const progressGroupId = `verification-test-progress-${suffix}`;
+  await startGroupAtEnd(`${progressGroupId}-revisions`, [Topics.verification]);
+  const documentService = await startDocumentService(
+    { ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers }), grpcPort: 0, mongoUrl: documentMongoUrl, relayPollMs: 50, shutdownGraceMs: 2000, progressGroupId, runScheduler: false },
+    createLogger('document-test', 'warn'),
+  );
+  const documents = new DocumentServiceClient(documentService.address, credentials.createInsecure());
+
+  const trustFile = join(created.dir, created.manifest.trust.all);
+  const mongoUrl = databaseUrl('verification_test');
+  const base = readConfig({
+    KAFKA_BROKERS: kafkaBrokers,
+    DOCUMENT_SERVICE_ADDRESS: documentService.address,
+    TRUST_ANCHORS: trustFile,
+    ALLOW_TEST_JPKI: 'true',
+  });
+  const config: VerificationConfig = {
+    ...base,
+    grpcPort: 0,
+    httpPort: 0,
+    mongoUrl,
+    groupId: `verification-test-${suffix}`,
+    consumerMaxAttempts: 3,
+    relayPollMs: 50,
+    shutdownGraceMs: 2000,
+  };
+  await startGroupAtEnd(config.groupId, [Topics.signature]);
+  const logger = createLogger('verification-test', process.env.TEST_LOG_LEVEL ?? 'warn');
+  const service = await startVerificationService(config, logger);
+  const client = new VerificationServiceClient(service.address, credentials.createInsecure());
+  const others: { stop(): Promise<void> }[] = [];
+
+  return {
+    root,
+    pkiDir: created.dir,
+    manifest: created.manifest,
+    pki,
+    trustFile,
+    documentService,
+    documents,
+    service,
+    client,
+    config,
+    async startAnother(overrides) {
+      const s = await startVerificationService({ ...config, consumeEvents: false, httpEnabled: false, runRelay: false, ...overrides }, logger);
+      const c = new VerificationServiceClient(s.address, credentials.createInsecure());
+      const other = {
+        client: c,
+        stop: async () => {
+          c.close();
+          await s.stop();
+        },
+      };
+      others.push(other);
+      return other;
+    },
+    card(personId) {
+      const dir = join(created.dir, 'people', personId);
+      const card = CardSimulator.open(dir);
+      const password = readPasswordSync(dir);
+      return { certificate: card.signingCertificate(), chain: [card.issuerCertificate()], sign: (digestInfo: Buffer) => card.sign(digestInfo, password) };
+    },
+    close: async () => {
+      for (const o of others) await o.stop();
+      client.close();
+      await service.stop();
+      documents.close();
+      await documentService.stop();
+      await pki.close();
+      await rm(root, { recursive: true, force: true });
+      for (const url of [mongoUrl, documentMongoUrl]) {
+        const connection = await connectStore(url).catch(() => undefined);
+        await connection?.dropDatabase().catch(() => undefined);
+        await connection?.close();
+      }
+    },
+  };
+}
+
+function readPasswordSync(dir: string): string {
+  return readFileSync(join(dir, CARD_FILES.password), 'utf8').trim();
+}
+
+/** A PDF signed by `signer` at `level` (one field), as one buffer. */
+export async function signed(world: World, pdf: Buffer, signer: Signer, level: PadesLevel, fieldName = 'Borrower'): Promise<Buffer> {
+  const r = await signWith(pdf, signer, { placement: { fieldName }, level, tsaUrl: world.pki.urls.tsa });
+  return Buffer.concat(r.parts);
+}
+
+export const contractPdf = (label: string) => makePdf(16 * 1024, `Jitsuin ${label}`);
+
+/** VerifyDocument with an upload of `pdf` in chunks of `chunk` bytes. */
+export function verifyUpload(client: VerificationServiceClient, pdf: Buffer, options: { at?: Date; offline?: boolean } = {}, chunk = 256 * 1024): Promise<VerifyDocumentResponse> {
+  const messages: VerifyDocumentRequest[] = [{ part: { $case: 'start', value: { source: { $case: 'upload', value: true }, options: { offline: options.offline ?? false, at: options.at } } } }];
+  for (let at = 0; at < pdf.length; at += chunk) messages.push({ part: { $case: 'chunk', value: pdf.subarray(at, at + chunk) } });
+  return callClientStream(client.verifyDocument.bind(client), messages);
+}
+
+export function verifyStored(client: VerificationServiceClient, ref: { tenantId: string; documentId: string; revisionId: string }): Promise<VerifyDocumentResponse> {
+  return callClientStream(client.verifyDocument.bind(client), [{ part: { $case: 'start', value: { source: { $case: 'stored', value: ref }, options: undefined } } }]);
+}
+
+export async function upload(world: World, tenantId: string, pdf: Buffer): Promise<Document> {
+  const messages: UploadDocumentRequest[] = [{ part: { $case: 'metadata', value: { tenantId, filename: 'contract.pdf' } } }];
+  for (let at = 0; at < pdf.length; at += 1024 * 1024) messages.push({ part: { $case: 'chunk', value: pdf.subarray(at, at + 1024 * 1024) } });
+  return (await callClientStream(world.documents.uploadDocument.bind(world.documents), messages)).document!;
+}
+
+export async function addRevision(world: World, tenantId: string, document: Document, pdf: Buffer): Promise<string> {
+  const messages: AddRevisionRequest[] = [
+    { part: { $case: 'metadata', value: { tenantId, documentId: document.id, parentRevisionId: document.headRevisionId, kind: RevisionKind.REVISION_KIND_SIGNATURE, madeBy: 'borrower', description: 'test signature' } } },
+  ];
+  for (let at = 0; at < pdf.length; at += 1024 * 1024) messages.push({ part: { $case: 'chunk', value: pdf.subarray(at, at + 1024 * 1024) } });
+  return (await callClientStream(world.documents.addRevision.bind(world.documents), messages)).revision!.id;
+}
+
+export async function getDocument(world: World, tenantId: string, documentId: string): Promise<Document> {
+  return (await callUnary(world.documents.getDocument.bind(world.documents), { tenantId, documentId })).document!;
+}
+
+/** Publishes events (or raw bytes) to a topic, keyed as a producer would. */
+export async function publish(topic: Topic, messages: { key: string; value: Buffer }[]): Promise<void> {
+  const producer = kafka().producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export async function publishEvents(events: EventEnvelope[]): Promise<void> {
+  const publisher = await EventPublisher.connect(kafka());
+  try {
+    await publisher.publish(events);
+  } finally {
+    await publisher.close();
+  }
+}
+
+/** A consumer of one topic that keeps the events of one tenant, in arrival order. */
+export async function collectEvents(tenantId: string, topic: Topic) {
+  const k = kafka();
+  await ensureTopics(k);
+  const events: EventEnvelope[] = [];
+  const groupId = `verification-test-collect-${randomUUID()}`;
+  await startGroupAtEnd(groupId, [topic]);
+  const consumer = new EventConsumer(k, {
+    groupId,
+    topics: [topic],
+    handle: async (event) => {
+      if (event.tenantId === tenantId) events.push(event);
+    },
+  });
+  await consumer.start();
+  return { events, stop: () => consumer.stop() };
+}
+
+/** The dead letters `groupId` wrote, read from the start of the topic, until `until` says enough. */
+export async function deadLettersOf(groupId: string, until: (found: { value: Buffer; headers: Record<string, string> }[]) => boolean) {
+  const consumer = kafka().consumer({ groupId: `dlq-reader-${randomUUID()}` });
+  const found: { value: Buffer; headers: Record<string, string> }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [Topics.deadLetter], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+            if (headers[DeadLetterHeaders.consumerGroup] !== groupId) return;
+            found.push({ value: message.value ?? Buffer.alloc(0), headers });
+            if (until(found)) resolve();
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return found;
+}
+
+/** The report without the time-of-check fields (revocation.checkedAt), for comparing runs. */
+export function withoutCheckTimes(reportJson: string): unknown {
+  const report = JSON.parse(reportJson) as { signatures: { revocation: { checkedAt?: string } }[] };
+  for (const s of report.signatures) delete s.revocation.checkedAt;
+  return report;
+}
+
+export { readFile };
+export { statusOf } from '@jitsuin/testkit';
