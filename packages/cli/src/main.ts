@@ -1,6 +1,7 @@
 import { InfraError } from '@jitsuin/testkit/infra';
 import { pki } from './commands/pki.js';
 import { SIGN_USAGE, signCommand } from './commands/sign.js';
+import { VERIFY_USAGE, verifyCommand } from './commands/verify.js';
 import { down, status, up } from './platform.js';
 
 /** `./jitsuin COMMAND`: the one entry point for people (the shell script bootstraps, then calls this). */
@@ -18,6 +19,8 @@ const USAGE = `usage: ./jitsuin COMMAND
                                   sign with a seal (PKCS#12) as an incremental update
   sign IN.pdf OUT.pdf --card DIR/people/NAME --password P [...]
                                   the same with a test PKI's card simulator (./jitsuin sign --help)
+  verify FILE.pdf [--trust PEM_FILE_OR_DIR]... [--json] [--offline] [--at ISO-8601] [--lang ja|en]
+                                  validate every signature (./jitsuin verify --help); exit 0 only if all pass
 `;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -48,6 +51,12 @@ async function main(args: string[]): Promise<number> {
         return 0;
       }
       return signCommand(args.slice(1));
+    case 'verify':
+      if (args[1] === '--help' || args[1] === 'help') {
+        process.stdout.write(VERIFY_USAGE);
+        return 0;
+      }
+      return verifyCommand(args.slice(1));
     case undefined:
     case 'help':
     case '--help':

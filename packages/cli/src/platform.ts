@@ -62,6 +62,20 @@ const SERVICES: PlatformService[] = [
     portEnv: 'NOTIFICATION_GRPC_PORT',
     defaultPort: 50053,
   },
+  {
+    // Validates signed PDFs and certificates; verifies each new signed revision (signature.applied).
+    // Without TRUST_ANCHORS every signature is INDETERMINATE (no chain); its HTML report pages
+    // listen on VERIFICATION_HTTP_PORT (8054).
+    name: 'verification',
+    main: 'services/verification/src/main.ts',
+    healthName: 'jitsuin.verification.v1.VerificationService',
+    portEnv: 'VERIFICATION_GRPC_PORT',
+    defaultPort: 50054,
+    envDefaults: {
+      ALLOW_TEST_JPKI: 'true',
+      DOCUMENT_SERVICE_ADDRESS: `127.0.0.1:${process.env.DOCUMENT_GRPC_PORT ?? 50051}`,
+    },
+  },
 ];
 
 
