@@ -12,6 +12,18 @@ export interface Revision {
   madeBy: string;
   description?: string;
   createdAt: Date;
+  /** The verification service's verdict on these bytes (verification.completed), once it came. */
+  verification?: RevisionVerification;
+}
+
+/** A verification verdict as recorded on a revision; the full report stays with the verification service. */
+export interface RevisionVerification {
+  indication: 'TOTAL_PASSED' | 'INDETERMINATE' | 'TOTAL_FAILED' | 'NO_SIGNATURE_FOUND';
+  subIndication?: string;
+  signatureCount: number;
+  /** The verification service's report id (GetReport). */
+  reportId: string;
+  verifiedAt: Date;
 }
 
 export interface Document {

@@ -1,5 +1,6 @@
 import { invalidArgument } from '@jitsuin/errors';
 import type * as pb from '@jitsuin/proto/document/v1/document';
+import { Indication } from '@jitsuin/proto/verification/v1/verification';
 import type { Contract, ContractDraft, ExpectedFacts, Party } from '../domain/contract.js';
 import type { Document, Revision } from '../domain/document.js';
 import { contractKinds, contractStates, endReasons, genders, partyKinds, partyRoles, revisionKinds } from '../protobuf/enums.js';
@@ -84,6 +85,13 @@ export function revisionToProto(revision: Revision): pb.Revision {
     madeBy: revision.madeBy,
     description: revision.description ?? '',
     createdAt: revision.createdAt,
+    verification: revision.verification && {
+      indication: Indication[`INDICATION_${revision.verification.indication}`],
+      subIndication: revision.verification.subIndication ?? '',
+      signatureCount: revision.verification.signatureCount,
+      reportId: revision.verification.reportId,
+      verifiedAt: revision.verification.verifiedAt,
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Document, Revision } from '../domain/document.js';
+import type { Document, Revision, RevisionVerification } from '../domain/document.js';
 import { insertWithEvents, outboxFields, type OutboxEntry } from '@jitsuin/store';
 
 interface DocumentRecord extends Omit<Document, 'id'> {
@@ -19,6 +19,13 @@ const revisionSchema = new Schema<Revision>(
     madeBy: String,
     description: String,
     createdAt: Date,
+    verification: {
+      type: new Schema<RevisionVerification>(
+        { indication: String, subIndication: String, signatureCount: Number, reportId: String, verifiedAt: Date },
+        { _id: false },
+      ),
+      default: undefined,
+    },
   },
   { _id: false },
 );
@@ -95,6 +102,25 @@ export class DocumentRepository {
 
   async detach(ids: string[], contractId: string): Promise<void> {
     await this.model.updateMany({ _id: { $in: ids }, contractId }, { $unset: { contractId: 1 } });
+  }
+
+  /**
+   * Records a verification verdict on a revision, unless it has one at least as recent.
+   * FerretDB has no positional updates: the revision is addressed by its index, and the filter
+   * checks the index still names it (revisions are only ever appended). False when the document
+   * or revision is not there, or a newer verdict is.
+   */
+  async recordVerification(tenantId: string, documentId: string, revisionId: string, verification: RevisionVerification): Promise<boolean> {
+    const document = await this.find(tenantId, documentId);
+    const index = document?.revisions.findIndex((r) => r.id === revisionId) ?? -1;
+    if (!document || index < 0) return false;
+    const recorded = document.revisions[index]!.verification;
+    if (recorded && recorded.verifiedAt.getTime() >= verification.verifiedAt.getTime()) return false;
+    const result = await this.model.collection.updateOne(
+      { _id: documentId, tenantId, [`revisions.${index}.id`]: revisionId } as never,
+      { $set: { [`revisions.${index}.verification`]: verification } } as never,
+    );
+    return result.matchedCount === 1;
   }
 
   /** Whether any revision of any document still refers to this content. */
