@@ -226,27 +226,40 @@ export function jpkiRevocationSource(endpoints: JpkiIssuerEndpoints[], options: 
  * out for the certificate, a revocation wins, else the newest.
  */
 export function dssRevocationSource(data: { crls: Buffer[]; ocsps: Buffer[] }): RevocationSource {
-  return {
+  // One answer per certificate and issuer: the same ones are asked for every signature (a TSA, a
+  // repeated signer, the level check), and each ask parses and verifies every response in the DSS.
+  const answers = new Map<string, Promise<RevocationEvidence | undefined>>();
+  const source: RevocationSource = {
     name: 'DSS',
-    async check(q) {
-      const found: RevocationEvidence[] = [];
-      for (const ocsp of data.ocsps) {
-        try {
-          found.push(ocspEvidence(ocsp, q, 'DSS', "an OCSP response in the document's DSS"));
-        } catch {
-          // Most responses in a DSS are for other certificates.
-        }
+    check(q) {
+      const key = `${q.cert.der.toString('base64')}|${q.issuer.der.toString('base64')}`;
+      let answer = answers.get(key);
+      if (!answer) {
+        answer = scan(q);
+        answers.set(key, answer);
       }
-      for (const crl of data.crls) {
-        try {
-          found.push(crlEvidence(crl, q, 'DSS', "a CRL in the document's DSS"));
-        } catch {
-          // Another issuer's CRL.
-        }
-      }
-      return found.find((e) => e.status === 'revoked') ?? found.sort((a, b) => b.thisUpdate.getTime() - a.thisUpdate.getTime())[0];
+      return answer;
     },
   };
+  async function scan(q: RevocationQuery): Promise<RevocationEvidence | undefined> {
+    const found: RevocationEvidence[] = [];
+    for (const ocsp of data.ocsps) {
+      try {
+        found.push(ocspEvidence(ocsp, q, 'DSS', "an OCSP response in the document's DSS"));
+      } catch {
+        // Most responses in a DSS are for other certificates.
+      }
+    }
+    for (const crl of data.crls) {
+      try {
+        found.push(crlEvidence(crl, q, 'DSS', "a CRL in the document's DSS"));
+      } catch {
+        // Another issuer's CRL.
+      }
+    }
+    return found.find((e) => e.status === 'revoked') ?? found.sort((a, b) => b.thisUpdate.getTime() - a.thisUpdate.getTime())[0];
+  }
+  return source;
 }
 
 /** OCSP first, then CRLs, from the URLs certificates name. New instances have empty caches: keep them for the process's life. */

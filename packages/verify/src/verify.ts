@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { type Cert, type CertificateBytes, type Timestamp } from '@jitsuin/pades';
-import { checkJpkiSigningCertificate, readBasic4Facts, type RevocationReason, revocationMeaning } from '@jitsuin/jpki';
+import { checkJpkiSigningCertificate, type ProfileCheck, readBasic4Facts, type RevocationReason, revocationMeaning } from '@jitsuin/jpki';
 import { buildChain, type Chain, CertificateStore, keyUsageBits, readCertificates, subjectOf } from './chain.js';
 import { readDss } from './dss.js';
 import { SignatureValidationError, VerifyInputError } from './errors.js';
@@ -380,10 +381,29 @@ async function validateSignature(ctx: Context, s: InspectedSignature, docPoe: Da
   finish(r, problems, messages);
 }
 
+/**
+ * checkJpkiSigningCertificate, remembered per certificate: it parses the certificate with pkijs
+ * (about 2.5 ms each), and the same certificates come back (a bank's seal on every contract, a
+ * person signing several documents) in the long-running service. Bounded, oldest out first.
+ */
+const profileCache = new Map<string, ProfileCheck>();
+const PROFILE_CACHE_SIZE = 512;
+
+function jpkiProfile(der: Buffer, allowTestHierarchy: boolean): ProfileCheck {
+  const key = `${allowTestHierarchy ? 't' : 'p'}${createHash('sha256').update(der).digest('base64')}`;
+  let check = profileCache.get(key);
+  if (!check) {
+    check = checkJpkiSigningCertificate(der, { allowTestHierarchy });
+    if (profileCache.size >= PROFILE_CACHE_SIZE) profileCache.delete(profileCache.keys().next().value!);
+    profileCache.set(key, check);
+  }
+  return check;
+}
+
 /** Key usage: JPKI signing certificates by the JPKI profile (nonRepudiation, policy, facts); others need a signing key usage. */
 function profileProblems(ctx: Context, cert: Cert, isJpki: boolean, field: string): SignatureValidationError[] {
   if (isJpki) {
-    const check = checkJpkiSigningCertificate(cert.der, { allowTestHierarchy: ctx.allowJpkiTest });
+    const check = jpkiProfile(cert.der, ctx.allowJpkiTest);
     return check.problems.map((p) => problem('CHAIN_CONSTRAINTS_FAILURE', `field ${field}: the signer's certificate is not a JPKI signing certificate fit for signing: ${p.message}`));
   }
   const bits = keyUsageBits(cert);
