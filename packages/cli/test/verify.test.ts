@@ -82,16 +82,22 @@ afterAll(async () => {
 });
 
 describe('./jitsuin verify', () => {
-  it('a valid card signature: exit 0, the text report in Japanese (default) or English', async () => {
-    const ja = await jitsuin(files.bt, '--trust', trust, '--allow-test-jpki');
+  it('a valid card signature: exit 0, the text report in Japanese and English (default), or one of them', async () => {
+    const both = await jitsuin(files.bt, '--trust', trust, '--allow-test-jpki');
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stdout).toMatch(/✓ 有効: この文書の署名（1件）はすべて有効です。/);
+    expect(both.stdout).toMatch(/✓ VALID: /);
+    expect(both.stdout).toMatch(/署名者 \/ Signed by:\n\s+山田　太郎/);
+    expect(both.stdout).toContain('署名用電子証明書は有効です');
+    const ja = await jitsuin(files.bt, '--trust', trust, '--allow-test-jpki', '--lang', 'ja');
     expect(ja.code, ja.stderr).toBe(0);
-    expect(ja.stdout).toMatch(/^文書: 有効 — 署名数 1/);
-    expect(ja.stdout).toContain('署名者: 山田　太郎');
-    expect(ja.stdout).toMatch(/署名用電子証明書は有効です/);
+    expect(ja.stdout).toMatch(/^電子署名の検証結果\n/);
+    expect(ja.stdout).not.toMatch(/VALID/);
     const en = await jitsuin(files.bt, '--trust', trust, '--allow-test-jpki', '--lang', 'en');
     expect(en.code, en.stderr).toBe(0);
-    expect(en.stdout).toMatch(/^Document: valid — signatures 1/);
-    expect(en.stdout).toMatch(/Revocation: GOOD, OCSP/);
+    expect(en.stdout).toMatch(/^Signature verification report\n/);
+    expect(en.stdout).toMatch(/Signed by: 山田　太郎/);
+    expect(en.stdout).toMatch(/checked with the OCSP responder/);
   }, SLOW);
 
   it('--json prints the library report; a directory works as --trust', async () => {
@@ -115,7 +121,8 @@ describe('./jitsuin verify', () => {
   it('tampered: exit 1, TOTAL_FAILED; without trust anchors: exit 1, INDETERMINATE', async () => {
     const tampered = await jitsuin(files.tampered, '--trust', trust, '--allow-test-jpki', '--lang', 'en');
     expect(tampered.code).toBe(1);
-    expect(tampered.stdout).toMatch(/^Document: INVALID \(HASH_FAILURE\)/);
+    expect(tampered.stdout).toMatch(/✗ NOT VALID: /);
+    expect(tampered.stdout).toMatch(/\(HASH_FAILURE\)/);
     const untrusted = await jitsuin(files.bt, '--json');
     expect(untrusted.code).toBe(1);
     expect(JSON.parse(untrusted.stdout).document).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' });
@@ -125,7 +132,7 @@ describe('./jitsuin verify', () => {
     expectRefused(await jitsuin(files.garbage), /PDF/);
     expectRefused(await jitsuin(at('missing.pdf')), /missing\.pdf/);
     expectRefused(await jitsuin(), /missing FILE\.pdf/);
-    expectRefused(await jitsuin(files.bt, '--lang', 'fr'), /--lang takes ja or en/);
+    expectRefused(await jitsuin(files.bt, '--lang', 'fr'), /--lang takes ja, en or both/);
     expectRefused(await jitsuin(files.bt, '--at', 'yesterday'), /--at takes an ISO-8601 time/);
     expectRefused(await jitsuin(files.bt, '--trust', at('nowhere.pem')), /--trust .*nowhere\.pem does not exist/);
     expectRefused(await jitsuin(files.bt, '--trust', files.garbage), /holds no PEM CERTIFICATE block/);

@@ -1,8 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type SignatureReport, type VerificationReport, verifyPdf, VerifyInputError } from '@jitsuin/verify';
-import { revocationMeaning, type RevocationMeaningCode } from '@jitsuin/jpki';
+import { renderReportText, type VerificationReport, verifyPdf, VerifyInputError } from '@jitsuin/verify';
 
 /**
  * `./jitsuin verify FILE.pdf [--trust PEM_FILE_OR_DIR]... [--json] [--offline] [--at ISO-8601] [--lang ja|en]`:
@@ -11,7 +10,7 @@ import { revocationMeaning, type RevocationMeaningCode } from '@jitsuin/jpki';
  */
 
 export const VERIFY_USAGE = `usage: ./jitsuin verify FILE.pdf [--trust PEM_FILE_OR_DIR]... [--json] [--offline] [--at ISO-8601]
-         [--lang ja|en] [--allow-test-jpki]
+         [--lang ja|en|both] [--allow-test-jpki]
 
   --trust P          trust anchors: a PEM file, or a directory of *.pem/*.crt/*.cer files; repeatable
                      (the JPKI roots of every generation, the lender's seal CA, the TSA's CA).
@@ -19,7 +18,7 @@ export const VERIFY_USAGE = `usage: ./jitsuin verify FILE.pdf [--trust PEM_FILE_
   --json             print the report as JSON (the same as the library and the service give)
   --offline          use only the revocation data the PDF embeds (its DSS); ask no responder
   --at TIME          validate as at this ISO-8601 time instead of now
-  --lang ja|en       language of the text report (default ja)
+  --lang ja|en|both  language of the text report (default both: each line in Japanese, then English)
   --allow-test-jpki  accept certificates of the JPKI test hierarchy (./jitsuin pki init)
 
 exit status: 0 every signature passed (TOTAL_PASSED); 1 INDETERMINATE, TOTAL_FAILED or no
@@ -35,7 +34,7 @@ interface VerifyArgs {
   json: boolean;
   offline: boolean;
   at?: Date;
-  lang: 'ja' | 'en';
+  lang: 'ja' | 'en' | 'both';
   allowTestJpki: boolean;
 }
 
@@ -67,8 +66,8 @@ function parse(args: string[]): VerifyArgs {
     at = new Date(v.at);
     if (!/^\d{4}-\d{2}-\d{2}/.test(v.at) || Number.isNaN(at.getTime())) throw new UsageError(`--at takes an ISO-8601 time (e.g. 2025-04-01T09:00:00Z), not '${v.at}'`);
   }
-  const lang = v.lang ?? 'ja';
-  if (lang !== 'ja' && lang !== 'en') throw new UsageError(`--lang takes ja or en, not '${lang}'`);
+  const lang = v.lang ?? 'both';
+  if (lang !== 'ja' && lang !== 'en' && lang !== 'both') throw new UsageError(`--lang takes ja, en or both, not '${lang}'`);
   return {
     file,
     trust: v.trust ?? [],
@@ -104,104 +103,6 @@ async function readTrust(paths: string[]): Promise<string[]> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Text output
-
-/**
- * The report as terminal text. `reportText` is the one function the command calls: it stands
- * in for @jitsuin/verify's renderReportText until that exists, and is switched over to it here.
- */
-export function reportText(report: VerificationReport, lang: 'ja' | 'en'): string {
-  return fallbackReportText(report, lang);
-}
-
-const WORDS = {
-  ja: {
-    TOTAL_PASSED: '有効',
-    INDETERMINATE: '判定不能',
-    TOTAL_FAILED: '無効',
-    NO_SIGNATURE_FOUND: '署名なし',
-    document: '文書',
-    signatures: '署名数',
-    signature: '署名',
-    signer: '署名者',
-    signedAt: '署名日時',
-    changes: '署名後の変更',
-    revocation: '失効確認',
-    meaning: '意味',
-    notes: '詳細',
-    timestamp: 'タイムスタンプ',
-    claimed: '署名者の申告',
-    unknown: '不明',
-    NONE: 'なし',
-    LTA_UPDATES: '検証情報・タイムスタンプの追加のみ',
-    FORM_FILLING: 'フォーム入力・署名の追加（許可された変更）',
-    ANNOTATIONS: '注釈の追加（許可された変更）',
-    OTHER: '許可されていない変更あり',
-  },
-  en: {
-    TOTAL_PASSED: 'valid',
-    INDETERMINATE: 'indeterminate',
-    TOTAL_FAILED: 'INVALID',
-    NO_SIGNATURE_FOUND: 'no signature',
-    document: 'Document',
-    signatures: 'signatures',
-    signature: 'Signature',
-    signer: 'Signer',
-    signedAt: 'Signed at',
-    changes: 'Changed since',
-    revocation: 'Revocation',
-    meaning: 'Meaning',
-    notes: 'Notes',
-    timestamp: 'timestamp',
-    claimed: 'claimed by the signer',
-    unknown: 'unknown',
-    NONE: 'nothing',
-    LTA_UPDATES: 'only validation data and timestamps added',
-    FORM_FILLING: 'form filling and signatures added (allowed)',
-    ANNOTATIONS: 'annotations added (allowed)',
-    OTHER: 'changes that are NOT allowed',
-  },
-} as const;
-
-const MEANING_STATES: Record<RevocationMeaningCode, Parameters<typeof revocationMeaning>[0]> = {
-  ALIVE: { signing: { status: 'good' } },
-  FACTS_CHANGED: { signing: { status: 'revoked', reason: 'affiliationChanged' }, auth: { status: 'good' } },
-  REMOVED_FROM_REGISTER: { signing: { status: 'revoked', reason: 'affiliationChanged' }, auth: { status: 'revoked' } },
-  FACTS_CHANGED_OR_REMOVED: { signing: { status: 'revoked', reason: 'affiliationChanged' } },
-  REVOCATION_REQUESTED: { signing: { status: 'revoked', reason: 'cessationOfOperation' } },
-  RENEWED: { signing: { status: 'revoked', reason: 'superseded' } },
-  CARD_LOST_OR_STOLEN: { signing: { status: 'revoked', reason: 'certificateHold' } },
-  KEY_COMPROMISED: { signing: { status: 'revoked', reason: 'keyCompromise' } },
-  REVOKED_OTHER: { signing: { status: 'revoked', reason: 'unspecified' } },
-  STATUS_UNKNOWN: { signing: { status: 'unknown' } },
-};
-
-function signatureText(s: SignatureReport, i: number, lang: 'ja' | 'en'): string[] {
-  const w = WORDS[lang];
-  const verdict = `${w[s.indication]}${s.subIndication ? ` (${s.subIndication})` : ''}`;
-  const when = s.time.timestamp ? `${s.time.timestamp} (${w.timestamp})` : s.time.claimed ? `${s.time.claimed} (${w.claimed})` : w.unknown;
-  const lines = [
-    `${w.signature} ${i + 1}: ${s.field} — ${verdict} [${s.level}]`,
-    `  ${w.signer}: ${s.signer?.jpki?.name ?? s.signer?.subject ?? w.unknown}`,
-    `  ${w.signedAt}: ${when}`,
-    `  ${w.changes}: ${s.modifications ? w[s.modifications] : w.unknown}`,
-    `  ${w.revocation}: ${s.revocation.status}${s.revocation.reason ? ` (${s.revocation.reason})` : ''}${s.revocation.source ? `, ${s.revocation.source}` : ''}`,
-  ];
-  const code = s.revocation.meaningCode as RevocationMeaningCode | null;
-  const meaning = code && MEANING_STATES[code] ? revocationMeaning(MEANING_STATES[code])[lang] : s.revocation.meaning;
-  if (meaning) lines.push(`  ${w.meaning}: ${meaning}`);
-  if (s.messages.length > 0) lines.push(`  ${w.notes}:`, ...s.messages.map((m) => `    - ${m}`));
-  return lines;
-}
-
-function fallbackReportText(report: VerificationReport, lang: 'ja' | 'en'): string {
-  const w = WORDS[lang];
-  const d = report.document;
-  const head = `${w.document}: ${w[d.indication]}${d.subIndication ? ` (${d.subIndication})` : ''} — ${w.signatures} ${d.signatureCount}`;
-  return [head, ...report.signatures.flatMap((s, i) => ['', ...signatureText(s, i, lang)])].join('\n') + '\n';
-}
-
-// ---------------------------------------------------------------------------------------------
 
 async function verify(args: string[]): Promise<number> {
   const a = parse(args);
@@ -218,7 +119,7 @@ async function verify(args: string[]): Promise<number> {
     if (err instanceof VerifyInputError) throw new UsageError(err.message);
     throw err;
   }
-  process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : reportText(report, a.lang));
+  process.stdout.write(a.json ? `${JSON.stringify(report, null, 2)}\n` : renderReportText(report, { lang: a.lang }));
   return report.document.indication === 'TOTAL_PASSED' ? 0 : 1;
 }
 

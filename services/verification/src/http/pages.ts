@@ -47,8 +47,8 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, logge
   const route = (fn: (req: Request, res: Response) => Promise<unknown>) => (req: Request, res: Response, next: NextFunction) => {
     fn(req, res).catch(next);
   };
-  const page = (res: Response, report: VerificationReport, title: string) =>
-    res.type('html').set('Cache-Control', 'no-store').set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'").send(reportHtml(report, title));
+  const page = (res: Response, report: VerificationReport) =>
+    res.type('html').set('Cache-Control', 'no-store').set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'").send(reportHtml(report));
 
   app.get('/health', (_req, res) => {
     res.type('text/plain').send('ok\n');
@@ -62,7 +62,7 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, logge
       res.type('json').set('Cache-Control', 'no-store').send(stored.reportJson);
       return;
     }
-    page(res, JSON.parse(stored.reportJson) as VerificationReport, `Revision ${stored.revisionId}`);
+    page(res, JSON.parse(stored.reportJson) as VerificationReport);
   }));
 
   app.post(
@@ -71,7 +71,7 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, logge
     route(async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const report = await verifier.verify(body, query(req));
-      page(res, report, 'Uploaded PDF');
+      page(res, report);
     }),
   );
 
