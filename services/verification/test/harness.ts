@@ -82,10 +82,10 @@ export async function startWorld(): Promise<World> {
   const suffix = randomUUID().slice(0, 8);
 
   const documentMongoUrl = databaseUrl('verification_doc_test');
-  const progressGroupId = `verification-test-progress-${suffix}`;
-  await startGroupAtEnd(`${progressGroupId}-revisions`, [Topics.verification]);
+  const verdictsGroupId = `verification-test-verdicts-${suffix}`;
+  await startGroupAtEnd(verdictsGroupId, [Topics.verification]);
   const documentService = await startDocumentService(
-    { ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers }), grpcPort: 0, mongoUrl: documentMongoUrl, relayPollMs: 50, shutdownGraceMs: 2000, progressGroupId, runScheduler: false },
+    { ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers }), grpcPort: 0, mongoUrl: documentMongoUrl, relayPollMs: 50, shutdownGraceMs: 2000, verdictsGroupId, runScheduler: false },
     createLogger('document-test', 'warn'),
   );
   const documents = new DocumentServiceClient(documentService.address, credentials.createInsecure());
