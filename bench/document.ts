@@ -164,12 +164,14 @@ function mortgageRequest(tenantId: string, documentId: string): CreateContractRe
         role: PartyRole.PARTY_ROLE_BORROWER,
         email: 'borrower@example.jp',
         expectedFacts: { name: '山田　太郎', address: '東京都千代田区千代田1-1', dateOfBirth: '1985-04-01', gender: 0 },
+        sealId: '',
       },
-      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined },
+      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined, sealId: 'lender' },
     ],
     documents: [{ documentId, title: 'Loan agreement' }],
     steps: [{ partyIds: ['borrower'] }, { partyIds: ['bank'] }],
     deadline: new Date(Date.now() + 86_400_000),
+    certifyingPartyId: '',
   };
 }
 

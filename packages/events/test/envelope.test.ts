@@ -95,7 +95,7 @@ describe('encode/decode', () => {
     const big = newEvent({
       tenantId: 't',
       subject: 's',
-      payload: { $case: 'contractVoided', value: { contractId: 'c', comment: 'x'.repeat(MAX_EVENT_BYTES) } },
+      payload: { $case: 'contractVoided', value: { contractId: 'c', comment: 'x'.repeat(MAX_EVENT_BYTES), reason: 0 } },
     });
     expect(() => encodeEvent(big)).toThrow(MalformedEventError);
     expect(() => decodeEvent(EventEnvelope.encode(big).finish())).toThrow(MalformedEventError);

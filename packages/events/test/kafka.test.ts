@@ -292,7 +292,7 @@ describe('size limits against Kafka', () => {
       subject,
       payload: {
         $case: 'contractVoided',
-        value: { contractId: subject, comment: 'x'.repeat(MAX_EVENT_BYTES - 400) },
+        value: { contractId: subject, comment: 'x'.repeat(MAX_EVENT_BYTES - 400), reason: 0 },
       },
     });
     const bytes = encodeEvent(big);

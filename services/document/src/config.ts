@@ -17,6 +17,14 @@ export interface DocumentConfig {
   relayLeaseMs: number;
   /** Documents the relay publishes in one batch. */
   relayBatchSize: number;
+  /** Consume verification verdicts: record them on revisions, move contracts on. */
+  runVerdicts: boolean;
+  /** One consumer group for every replica. */
+  verdictsGroupId: string;
+  /** Run the deadline scheduler (reminders, expiry); safe in every replica. */
+  runScheduler: boolean;
+  schedulerIntervalMs: number;
+  remindBeforeMs: number;
 }
 
 
@@ -32,6 +40,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DocumentConfig
     relayPollMs: envInteger(env, 'RELAY_POLL_MS', 500, 10, 60_000),
     relayLeaseMs: envInteger(env, 'RELAY_LEASE_MS', 10_000, 100, 600_000),
     relayBatchSize: envInteger(env, 'RELAY_BATCH_SIZE', 100, 1, 1000),
+    runVerdicts: envFlag(env, 'DOCUMENT_RUN_VERDICTS', true),
+    verdictsGroupId: env.DOCUMENT_VERDICTS_GROUP ?? 'document-verdicts',
+    runScheduler: envFlag(env, 'DOCUMENT_RUN_SCHEDULER', true),
+    schedulerIntervalMs: envInteger(env, 'DEADLINE_SCAN_MS', 30_000, 50, 3_600_000),
+    remindBeforeMs: envInteger(env, 'REMIND_BEFORE_MS', 24 * 3_600_000, 0, 30 * 86_400_000),
   };
 }
 

@@ -2,8 +2,11 @@ import type { OutboxCollection } from '@jitsuin/events';
 import { startGrpcServer, type Logger } from '@jitsuin/rpc';
 import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
 import { Contracts } from './app/contracts.js';
+import { DeadlineScheduler } from './app/deadlines.js';
+import { ContractProgress } from './app/progress.js';
 import { Documents } from './app/documents.js';
 import type { DocumentConfig } from './config.js';
+import { startVerdictConsumer } from './events/verdicts.js';
 import { documentService } from './grpc/document-service.js';
 import { BlobStore } from './store/blobs.js';
 import { ContractRepository, contractModel } from './store/contracts.js';
@@ -33,12 +36,11 @@ export async function startDocumentService(config: DocumentConfig, logger: Logge
   const store = await openStore(config);
   const relay = config.runRelay ? outboxRelay(config, store.outboxes, logger) : undefined;
   const nudge = (collectionName: string) => (id: string) => relay?.nudge(collectionName, id);
+  const contractRepository = new ContractRepository(store.contracts);
+  const documentRepository = new DocumentRepository(store.documents);
+  const contractChanged = nudge(store.contracts.collection.collectionName);
   const app = {
-    contracts: new Contracts(
-      new ContractRepository(store.contracts),
-      new DocumentRepository(store.documents),
-      nudge(store.contracts.collection.collectionName),
-    ),
+    contracts: new Contracts(contractRepository, documentRepository, contractChanged),
     documents: new Documents(
       new DocumentRepository(store.documents),
       store.blobs,
@@ -53,12 +55,26 @@ export async function startDocumentService(config: DocumentConfig, logger: Logge
     logger,
   });
   relay?.start();
+  const verdicts = config.runVerdicts
+    ? await startVerdictConsumer(
+        { kafkaBrokers: config.kafkaBrokers, groupId: config.verdictsGroupId },
+        documentRepository,
+        new ContractProgress(contractRepository, documentRepository, contractChanged),
+        logger,
+      )
+    : undefined;
+  const scheduler = config.runScheduler
+    ? new DeadlineScheduler(contractRepository, documentRepository, app.contracts, { intervalMs: config.schedulerIntervalMs, remindBeforeMs: config.remindBeforeMs, batchSize: 100 }, logger, contractChanged)
+    : undefined;
+  scheduler?.start();
   server.setServing(true);
 
   return {
     address: server.address,
     stop: async () => {
       await server.shutdown(config.shutdownGraceMs);
+      await scheduler?.stop();
+      await verdicts?.stop();
       await relay?.stop();
       await store.connection.close();
     },

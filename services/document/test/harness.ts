@@ -19,11 +19,14 @@ import { startDocumentService, type RunningDocumentService } from '../src/servic
 /** A database of its own for each test file, on the shared FerretDB. */
 export function testConfig(overrides: Partial<DocumentConfig> = {}): DocumentConfig {
   const mongo = new URL(testInfra().mongoUrl);
-  mongo.pathname = `/doc_test_${randomUUID().slice(0, 8)}`;
+  const db = `doc_test_${randomUUID().slice(0, 8)}`;
+  mongo.pathname = `/${db}`;
   return {
     ...readConfig({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(',') }),
     grpcPort: 0,
     mongoUrl: mongo.toString(),
+    // Replicas of one database share a consumer group; other test files have their own.
+    verdictsGroupId: `document-verdicts-${db}`,
     relayPollMs: 50,
     shutdownGraceMs: 2000,
     ...overrides,
@@ -101,6 +104,7 @@ export function mortgageRequest(tenantId: string, documentIds: string[], deadlin
     role,
     email: `${id}@example.jp`,
     expectedFacts: { name, address: '東京都千代田区千代田1-1', dateOfBirth: '1985-04-01', gender: 0 },
+    sealId: '',
   });
   return {
     tenantId,
@@ -110,11 +114,12 @@ export function mortgageRequest(tenantId: string, documentIds: string[], deadlin
       person('borrower', PartyRole.PARTY_ROLE_BORROWER, '山田　太郎'),
       person('co-borrower', PartyRole.PARTY_ROLE_CO_BORROWER, '山田　花子'),
       person('guarantor', PartyRole.PARTY_ROLE_GUARANTOR, '鈴木　一郎'),
-      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined },
+      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined, sealId: 'lender' },
     ],
     documents: documentIds.map((documentId, i) => ({ documentId, title: `Document ${i + 1}` })),
     steps: [{ partyIds: ['borrower', 'co-borrower'] }, { partyIds: ['guarantor'] }, { partyIds: ['bank'] }],
     deadline,
+    certifyingPartyId: '',
   };
 }
 

@@ -187,6 +187,7 @@ export async function newDeal(world: World, options: { send?: boolean; pdf?: Buf
       role,
       email: `${id}@example.jp`,
       expectedFacts: { name: facts.name, address: facts.address, dateOfBirth: facts.dateOfBirth, gender: GENDERS[facts.gender] },
+      sealId: '',
     };
   };
   const { contract } = await callUnary(world.documents.createContract.bind(world.documents), {
@@ -197,11 +198,12 @@ export async function newDeal(world: World, options: { send?: boolean; pdf?: Buf
       person('borrower', PartyRole.PARTY_ROLE_BORROWER),
       person('co-borrower', PartyRole.PARTY_ROLE_CO_BORROWER),
       person('guarantor', PartyRole.PARTY_ROLE_GUARANTOR),
-      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined },
+      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined, sealId: 'lender' },
     ],
     documents: [{ documentId: document.id, title: '金銭消費貸借契約書' }],
     steps: [{ partyIds: ['borrower', 'co-borrower'] }, { partyIds: ['guarantor'] }, { partyIds: ['bank'] }],
     deadline: new Date(Date.now() + 86_400_000),
+    certifyingPartyId: '',
   });
   let sent = contract!;
   if (options.send !== false) {

@@ -62,7 +62,7 @@ export class Contracts {
       }
     }
 
-    const contract: Contract = { ...draft, id: randomUUID(), state: 'DRAFT', createdAt: now, updatedAt: now, version: 1 };
+    const contract: Contract = { ...draft, id: randomUUID(), state: 'DRAFT', createdAt: now, updatedAt: now, openSteps: 0, verified: [], version: 1 };
     // Documents first: a contract never exists without its documents, and two contracts
     // racing for one document cannot both take it.
     if (!(await this.documents.attach(draft.tenantId, ids, contract.id))) {

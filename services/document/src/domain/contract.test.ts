@@ -14,7 +14,7 @@ function mortgageDraft(): ContractDraft {
       { id: 'borrower', kind: 'PERSON', role: 'BORROWER', email: 'b@example.jp', expectedFacts: { name: '山田　太郎', dateOfBirth: '1985-04-01' } },
       { id: 'co-borrower', kind: 'PERSON', role: 'CO_BORROWER', expectedFacts: { name: '山田　花子' } },
       { id: 'guarantor', kind: 'PERSON', role: 'GUARANTOR', expectedFacts: { name: '鈴木　一郎' } },
-      { id: 'bank', kind: 'ORGANIZATION', role: 'LENDER' },
+      { id: 'bank', kind: 'ORGANIZATION', role: 'LENDER', sealId: 'lender' },
     ],
     documents: [{ documentId: 'doc-1', title: 'Loan agreement' }],
     steps: [{ partyIds: ['borrower', 'co-borrower'] }, { partyIds: ['guarantor'] }, { partyIds: ['bank'] }],
@@ -23,7 +23,7 @@ function mortgageDraft(): ContractDraft {
 }
 
 function contractIn(state: ContractState): Contract {
-  return { ...mortgageDraft(), id: 'c-1', state, createdAt: now, updatedAt: now, version: 1 };
+  return { ...mortgageDraft(), id: 'c-1', state, createdAt: now, updatedAt: now, openSteps: state === 'DRAFT' ? 0 : 1, verified: [], version: 1 };
 }
 
 function kindOf(fn: () => unknown): string {

@@ -46,6 +46,8 @@ export interface Party {
   email?: string;
   /** Persons only: organisations seal with a certificate the platform holds. */
   expectedFacts?: ExpectedFacts;
+  /** Organisations only: the seal key the signing service holds for them. */
+  sealId?: string;
 }
 
 export interface ContractDocument {
@@ -57,8 +59,10 @@ export interface SigningStep {
   partyIds: string[];
 }
 
+export type EndReason = 'DECLINED' | 'VOIDED' | 'EXPIRED' | 'VERIFICATION_FAILED';
+
 export interface ContractEnd {
-  reason: 'DECLINED' | 'VOIDED' | 'EXPIRED';
+  reason: EndReason;
   partyId?: string;
   comment?: string;
   at: Date;
@@ -72,6 +76,14 @@ export interface ContractDraft {
   documents: ContractDocument[];
   steps: SigningStep[];
   deadline: Date;
+  /** The organisation that certifies every document at send; the first step waits for it. */
+  certifyingPartyId?: string;
+}
+
+/** The newest revision of a document the verification service passed. */
+export interface VerifiedRevision {
+  documentId: string;
+  revisionId: string;
 }
 
 export interface Contract extends ContractDraft {
@@ -81,6 +93,11 @@ export interface Contract extends ContractDraft {
   updatedAt: Date;
   sentAt?: Date;
   end?: ContractEnd;
+  /** Signing steps open so far: step i's parties may sign while i < openSteps. */
+  openSteps: number;
+  verified: VerifiedRevision[];
+  /** When the reminder before the deadline was sent (once per contract). */
+  remindedAt?: Date;
   version: number;
 }
 
@@ -130,8 +147,10 @@ function checkParty(party: Party, index: number): Party {
     if (party.expectedFacts) {
       throw invalidArgument(`${where} is an organisation: it has no basic-4 facts to expect`);
     }
-    return { id: party.id, kind: party.kind, role: party.role, email };
+    const sealId = party.sealId?.trim() ? checkId(`${where} seal id`, party.sealId.trim()) : undefined;
+    return { id: party.id, kind: party.kind, role: party.role, email, ...(sealId ? { sealId } : {}) };
   }
+  if (party.sealId) throw invalidArgument(`${where} is a person: they sign with their card, not a seal`);
   const facts = party.expectedFacts;
   if (!facts || facts.name.trim() === '') {
     throw invalidArgument(`${where} is a person: the name on their card is required`);
@@ -195,6 +214,16 @@ export function checkDraft(draft: ContractDraft, now: Date): ContractDraft {
   if (unplaced.length > 0) {
     throw invalidArgument(`every party signs in a step; not placed: ${unplaced.join(', ')}`);
   }
+  // The platform seals for organisations: each one in a step needs the seal it seals with.
+  for (const party of parties) {
+    if (party.kind === 'ORGANIZATION' && !party.sealId) {
+      throw invalidArgument(`party ${party.id} is an organisation: name the seal the platform signs for it with (seal id)`);
+    }
+  }
+  const certifier = draft.certifyingPartyId ? parties.find((p) => p.id === draft.certifyingPartyId) : undefined;
+  if (draft.certifyingPartyId && certifier?.kind !== 'ORGANIZATION') {
+    throw invalidArgument(`the certifying party ${draft.certifyingPartyId} must be an organisation of the contract (it certifies with its seal)`);
+  }
 
   if (Number.isNaN(draft.deadline.getTime())) throw invalidArgument('a deadline is required');
   if (draft.deadline <= now) throw invalidArgument('the deadline must be in the future');
@@ -202,7 +231,16 @@ export function checkDraft(draft: ContractDraft, now: Date): ContractDraft {
     throw invalidArgument(`the deadline must be within ${limits.deadlineDays} days`);
   }
 
-  return { tenantId: draft.tenantId, title, kind: draft.kind, parties, documents, steps, deadline: draft.deadline };
+  return {
+    tenantId: draft.tenantId,
+    title,
+    kind: draft.kind,
+    parties,
+    documents,
+    steps,
+    deadline: draft.deadline,
+    ...(certifier ? { certifyingPartyId: certifier.id } : {}),
+  };
 }
 
 export type ContractAction =
@@ -216,6 +254,8 @@ export interface ContractChange {
   state: ContractState;
   sentAt?: Date;
   end?: ContractEnd;
+  openSteps?: number;
+  verified?: VerifiedRevision[];
 }
 
 const OPEN_FOR_SIGNING: readonly ContractState[] = ['SENT', 'PARTIALLY_SIGNED'];
@@ -233,7 +273,8 @@ export function decide(contract: Contract, action: ContractAction, now: Date): C
       if (contract.deadline <= now) {
         throw failedPrecondition('the deadline has passed; create the contract again with a new one');
       }
-      return { state: 'SENT', sentAt: now };
+      // Without a certification the first step opens now; with one, once it is verified.
+      return { state: 'SENT', sentAt: now, openSteps: contract.certifyingPartyId ? 0 : 1 };
     }
     case 'void': {
       const allowed: ContractState[] = ['DRAFT', ...OPEN_FOR_SIGNING];

@@ -1,7 +1,7 @@
 import type { EventPayload } from '@jitsuin/events';
 import type { Contract, ContractChange, Party } from '../domain/contract.js';
 import type { Document, Revision } from '../domain/document.js';
-import { contractKinds, partyKinds, partyRoles, revisionKinds } from '../protobuf/enums.js';
+import { contractKinds, endReasons, partyKinds, partyRoles, revisionKinds } from '../protobuf/enums.js';
 
 /** Contacts only: events never carry the basic-4 facts. */
 function contacts(parties: Party[]) {
@@ -29,14 +29,14 @@ export function contractCreated(contract: Contract): EventPayload[] {
   ];
 }
 
-/** The events that announce a change of state. */
+/** The events that announce a change of state, and the opening of a step. */
 export function contractChanged(contract: Contract, change: ContractChange): EventPayload[] {
   const contractId = contract.id;
+  const events: EventPayload[] = [];
   switch (change.state) {
-    case 'SENT': {
-      const first = contract.steps[0];
-      return [
-        {
+    case 'SENT':
+      if (contract.state === 'DRAFT') {
+        events.push({
           $case: 'contractSent',
           value: {
             contractId,
@@ -44,24 +44,40 @@ export function contractChanged(contract: Contract, change: ContractChange): Eve
             parties: contacts(contract.parties),
             deadline: contract.deadline,
           },
-        },
-        { $case: 'contractStepOpened', value: { contractId, stepIndex: 0, partyIds: first?.partyIds ?? [] } },
-      ];
-    }
+        });
+      }
+      break;
+    case 'PARTIALLY_SIGNED':
+      break;
+    case 'SIGNED':
+      events.push({ $case: 'contractSigned', value: { contractId } });
+      break;
+    case 'SEALED':
+      events.push({ $case: 'contractCompleted', value: { contractId, finalRevisionIds: (change.verified ?? contract.verified).map((v) => v.revisionId) } });
+      break;
     case 'VOIDED':
-      return [{ $case: 'contractVoided', value: { contractId, comment: change.end?.comment ?? '' } }];
+      events.push({ $case: 'contractVoided', value: { contractId, comment: change.end?.comment ?? '', reason: endReasons.toProto[change.end?.reason ?? 'VOIDED'] } });
+      break;
     case 'DECLINED':
-      return [
-        {
-          $case: 'contractDeclined',
-          value: { contractId, partyId: change.end?.partyId ?? '', comment: change.end?.comment ?? '' },
-        },
-      ];
+      events.push({ $case: 'contractDeclined', value: { contractId, partyId: change.end?.partyId ?? '', comment: change.end?.comment ?? '' } });
+      break;
     case 'EXPIRED':
-      return [{ $case: 'contractExpired', value: { contractId, deadline: contract.deadline } }];
+      events.push({ $case: 'contractExpired', value: { contractId, deadline: contract.deadline } });
+      break;
     default:
       throw new Error(`no events are defined for a change to ${change.state}`);
   }
+  const opened = change.openSteps ?? contract.openSteps;
+  if (change.state !== 'SIGNED' && opened > contract.openSteps) {
+    const stepIndex = opened - 1;
+    events.push({ $case: 'contractStepOpened', value: { contractId, stepIndex, partyIds: contract.steps[stepIndex]?.partyIds ?? [] } });
+  }
+  return events;
+}
+
+/** The deadline is near: the parties of the open step who have not signed yet. */
+export function contractReminder(contract: Contract, stepIndex: number, partyIds: string[]): EventPayload[] {
+  return [{ $case: 'contractReminder', value: { contractId: contract.id, stepIndex, partyIds, deadline: contract.deadline } }];
 }
 
 export function documentUploaded(document: Document, revision: Revision): EventPayload[] {

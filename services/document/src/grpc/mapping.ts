@@ -24,6 +24,7 @@ function partyFromProto(party: pb.Party): Party {
     role: partyRoles.fromProto(party.role),
     email: party.email || undefined,
     expectedFacts: factsFromProto(party.expectedFacts),
+    sealId: party.sealId || undefined,
   };
 }
 
@@ -37,6 +38,7 @@ export function draftFromProto(request: pb.CreateContractRequest): ContractDraft
     documents: request.documents.map((d) => ({ documentId: d.documentId, title: d.title })),
     steps: request.steps.map((s) => ({ partyIds: s.partyIds })),
     deadline: request.deadline,
+    certifyingPartyId: request.certifyingPartyId || undefined,
   };
 }
 
@@ -58,6 +60,7 @@ export function contractToProto(contract: Contract): pb.Contract {
         dateOfBirth: p.expectedFacts.dateOfBirth ?? '',
         gender: p.expectedFacts.gender ? genders.toProto[p.expectedFacts.gender] : 0,
       },
+      sealId: p.sealId ?? '',
     })),
     documents: contract.documents.map((d) => ({ documentId: d.documentId, title: d.title })),
     steps: contract.steps.map((s) => ({ partyIds: s.partyIds })),
@@ -72,6 +75,9 @@ export function contractToProto(contract: Contract): pb.Contract {
       at: contract.end.at,
     },
     version: contract.version,
+    certifyingPartyId: contract.certifyingPartyId ?? '',
+    openSteps: contract.openSteps,
+    verified: contract.verified.map((v) => ({ documentId: v.documentId, revisionId: v.revisionId })),
   };
 }
 

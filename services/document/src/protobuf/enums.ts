@@ -69,6 +69,7 @@ export const endReasons = enumMapping<contract.ContractEnd['reason']>('end reaso
   DECLINED: EndReason.END_REASON_DECLINED,
   VOIDED: EndReason.END_REASON_VOIDED,
   EXPIRED: EndReason.END_REASON_EXPIRED,
+  VERIFICATION_FAILED: EndReason.END_REASON_VERIFICATION_FAILED,
 });
 
 export const revisionKinds = enumMapping<document.RevisionKind>('revision kind', {

@@ -24,6 +24,7 @@ const contractSchema = new Schema<ContractRecord>(
           role: String,
           email: String,
           expectedFacts: { name: String, address: String, dateOfBirth: String, gender: String },
+          sealId: String,
         },
         { _id: false },
       ),
@@ -35,6 +36,10 @@ const contractSchema = new Schema<ContractRecord>(
     updatedAt: Date,
     sentAt: Date,
     end: { reason: String, partyId: String, comment: String, at: Date },
+    certifyingPartyId: String,
+    openSteps: Number,
+    verified: [new Schema({ documentId: String, revisionId: String }, { _id: false })],
+    remindedAt: Date,
     version: Number,
     ...outboxFields,
   },
@@ -51,7 +56,9 @@ export function contractModel(connection: Connection): ContractModel {
 
 function toContract(record: ContractRecord): Contract {
   const { _id, outbox: _outbox, outboxPending: _pending, relayLeaseUntil: _lease, ...rest } = record;
-  return { id: _id, ...rest };
+  // Contracts stored before steps were tracked: none open until sent, the first one after.
+  const openSteps = rest.openSteps ?? (rest.state === 'DRAFT' ? 0 : 1);
+  return { id: _id, ...rest, openSteps, verified: rest.verified ?? [] };
 }
 
 export interface ContractPage {
@@ -97,6 +104,19 @@ export class ContractRepository {
         ? { createdAt: lastOfPage.createdAt, id: lastOfPage.id }
         : undefined,
     };
+  }
+
+  /**
+   * Contracts out for signing whose deadline is before `before`, soonest first, across tenants:
+   * what the deadline scheduler reminds or expires.
+   */
+  async dueBefore(before: Date, limit: number): Promise<Contract[]> {
+    const records = await this.model
+      .find({ state: { $in: ['SENT', 'PARTIALLY_SIGNED'] }, deadline: { $lte: before } })
+      .sort({ deadline: 1 })
+      .limit(limit)
+      .lean<ContractRecord[]>();
+    return records.map(toContract);
   }
 
   /**
