@@ -48,7 +48,7 @@ export function testConfig(overrides: Partial<NotificationConfig> = {}): Notific
  * handles exactly the events published after this (no backlog, no race with "latest"). As
  * kafkajs' admin.setOffsets does, for the three topics at once and without its 5 s fetch wait.
  */
-async function startGroupAtEnd(groupId: string): Promise<void> {
+export async function startGroupAtEnd(groupId: string): Promise<void> {
   const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'notification-test', logLevel: 'NOTHING' });
   await ensureTopics(kafka);
   const topics = [Topics.contract, Topics.signature, Topics.verification];
@@ -248,6 +248,7 @@ export interface ReceivedRequest {
   headers: IncomingMessage['headers'];
   body: Buffer;
   status: number;
+  receivedAt: Date;
 }
 
 /**
@@ -269,7 +270,7 @@ export async function startReceiver(): Promise<{
     req.on('end', () => {
       const url = req.url ?? '';
       const status = answers.get(url)?.() ?? 200;
-      requests.push({ method: req.method ?? '', url, headers: req.headers, body: Buffer.concat(chunks), status });
+      requests.push({ method: req.method ?? '', url, headers: req.headers, body: Buffer.concat(chunks), status, receivedAt: new Date() });
       res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? '{}' : '{"message":"failing on purpose"}');
     });
   });

@@ -33,13 +33,15 @@ export class Notifier {
       return;
     }
     const now = this.now();
-    if (understood.contacts) {
+    // Contacts name and address people; only e-mail and LINE messages need them.
+    const toPeople = config.email.enabled || config.line.enabled;
+    if (understood.contacts && toPeople) {
       await this.contacts.record(understood.tenantId, understood.contractId, understood.contacts, now);
     }
-    const contacts = await this.contacts.find(understood.tenantId, understood.contractId);
+    const contacts = understood.notice && toPeople ? await this.contacts.find(understood.tenantId, understood.contractId) : undefined;
     const deliveries = plan(understood, config, contacts, now, this.options.attemptLimit);
     const inserted = await this.deliveries.insertNew(deliveries);
-    if (understood.notice && TERMINAL.includes(understood.notice.kind)) {
+    if (understood.notice && TERMINAL.includes(understood.notice.kind) && toPeople) {
       // Every party was told (the deliveries are stored); the addresses are no longer needed.
       await this.contacts.forget(understood.tenantId, understood.contractId);
     }
