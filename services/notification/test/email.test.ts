@@ -60,8 +60,11 @@ describe('e-mail', () => {
     expect(mailsTo('guarantor@example.jp').filter((m) => m.text.includes(flow.contractId))).toHaveLength(0);
     expect(mailsTo(`ops@${tenantId}.example.jp`)).toHaveLength(0);
 
+    // The SMTP server has the mails a moment before the attempts are recorded.
+    await expect
+      .poll(async () => (await listDeliveries(t, tenantId, flow.stepOpened.id)).map((d) => d.status), { timeout: 30_000 })
+      .toEqual([DeliveryStatus.DELIVERY_STATUS_DELIVERED, DeliveryStatus.DELIVERY_STATUS_DELIVERED]);
     const log = await listDeliveries(t, tenantId, flow.stepOpened.id);
-    expect(log).toHaveLength(2);
     for (const delivery of log) {
       expect(delivery).toMatchObject({ channel: Channel.CHANNEL_EMAIL, status: DeliveryStatus.DELIVERY_STATUS_DELIVERED, attempts: 1, eventType: 'contract.step_opened' });
       expect(delivery.attemptLog).toHaveLength(1);
@@ -101,5 +104,23 @@ describe('e-mail', () => {
     expect(toOps.text).toContain('Hello,');
     expect(toOps.text).toContain('declined by the guarantor');
     expect(toOps.headers.get('x-jitsuin-delivery-id')).toMatch(/^[0-9a-f]{32}$/);
+    expect(toOps.headers.get('message-id')).toMatch(/^<[0-9a-f-]{36}@sakura\.example\.jp>$/);
+  });
+
+  it('reminds the parties who have not signed before the deadline', async () => {
+    const tenantId = newTenant('agent');
+    await setConfig(t, baseConfig(tenantId, { language: Language.LANGUAGE_EN, email: { enabled: true, from: '', operatorAddresses: [`ops@${tenantId}.example.jp`], notifyParties: true } }));
+    const flow = mortgageStart(tenantId);
+    const reminder = event(tenantId, flow.contractId, {
+      $case: 'contractReminder',
+      value: { contractId: flow.contractId, stepIndex: 1, partyIds: ['guarantor'], deadline: new Date('2030-04-01T09:00:00Z') },
+    });
+    await publish(flow.created, reminder);
+
+    await expect.poll(() => smtp.mails.filter((m) => m.text.includes(flow.contractId)).length, { timeout: 30_000 }).toBe(1);
+    const mail = only(mailsTo('guarantor@example.jp').filter((m) => m.text.includes(flow.contractId)));
+    expect(mail.subject).toBe('Reminder, please sign: 住宅ローン契約');
+    expect(mail.text).toContain('You have not yet signed "住宅ローン契約".');
+    expect(mail.text).toContain('Sign by: 1 April 2030 at 18:00 (Japan time)');
   });
 });

@@ -26,6 +26,11 @@ export interface SenderSettings {
   sendTimeoutMs: number;
 }
 
+/** The domain of an address, "Name <a@b.jp>" or "a@b.jp". */
+function domainOf(address: string): string {
+  return /@([^>\s]+)>?\s*$/.exec(address)?.[1] ?? 'jitsuin.invalid';
+}
+
 export function createSenders(settings: SenderSettings): Senders {
   let mail: Transporter | undefined;
   const mailer = () => {
@@ -64,9 +69,14 @@ export function createSenders(settings: SenderSettings): Senders {
       const content = delivery.content;
       switch (content.channel) {
         case 'EMAIL': {
+          const from = content.from ?? settings.mailFrom;
           try {
             await mailer().sendMail({
-              from: content.from ?? settings.mailFrom,
+              from,
+              // One Message-ID for all retries of a delivery: a mail system that got it before
+              // (a retry after a lost answer, or a crash before the attempt was recorded) can
+              // drop the copy.
+              ...(content.retryKey ? { messageId: `<${content.retryKey}@${domainOf(from)}>` } : {}),
               to: delivery.target,
               subject: content.subject,
               text: content.text,

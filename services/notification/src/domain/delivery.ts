@@ -11,7 +11,8 @@ export type DeliveryStatus = 'PENDING' | 'RETRYING' | 'DELIVERED' | 'DEAD_LETTER
 
 /** What is sent, fixed when the delivery is planned: a retry or a replay sends the same. */
 export type Content =
-  | { channel: 'EMAIL'; subject: string; text: string; from?: string }
+  /** retryKey: the Message-ID's left part; the same for every retry, new for a replay. */
+  | { channel: 'EMAIL'; subject: string; text: string; from?: string; retryKey?: string }
   | { channel: 'WEBHOOK'; body: string }
   | { channel: 'LINE'; text: string; retryKey: string };
 
@@ -89,7 +90,7 @@ export function webhookBody(understood: Understood, deliveryIdValue: string): st
 
 /**
  * Who is told of an event, and what they read (pure: the caller stores the result).
- * - e-mail: a step's parties get their invitation; every party with an address hears how the
+ * - e-mail: a step's parties get their invitation (and reminders before the deadline); every party with an address hears how the
  *   contract ended; a party whose signature failed hears why; the tenant's operators hear of
  *   ends, failures and certificate status changes;
  * - webhooks: every event type the webhook asked for;
@@ -138,14 +139,14 @@ export function plan(
 
   if (notice && config.email.enabled) {
     const email = (to: string, message: Message, partyId?: string) =>
-      add('EMAIL', to, { channel: 'EMAIL', ...message, ...(config.email.from ? { from: config.email.from } : {}) }, partyId);
+      add('EMAIL', to, { channel: 'EMAIL', ...message, ...(config.email.from ? { from: config.email.from } : {}), retryKey: randomUUID() }, partyId);
     const toParty = (party: Contact) => {
       if (!party.email) return;
       const audience: Audience = { kind: 'party', party };
       email(party.email, renderEmail(config.language, notice, ctx, audience), party.partyId);
     };
     if (config.email.notifyParties) {
-      if (notice.kind === 'invitation') {
+      if (notice.kind === 'invitation' || notice.kind === 'reminder') {
         for (const party of parties.filter((p) => notice.partyIds.includes(p.partyId))) toParty(party);
       } else if (TERMINAL.includes(notice.kind)) {
         for (const party of parties) toParty(party);
@@ -154,7 +155,7 @@ export function plan(
         if (party) toParty(party);
       }
     }
-    if (notice.kind !== 'invitation') {
+    if (notice.kind !== 'invitation' && notice.kind !== 'reminder') {
       const message = renderEmail(config.language, notice, ctx, { kind: 'operator' });
       for (const address of config.email.operatorAddresses) email(address, message);
     }

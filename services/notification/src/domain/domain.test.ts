@@ -51,8 +51,13 @@ describe('who is told', () => {
     expect(deliveries.find((d) => d.channel === 'EMAIL')?.partyId).toBe('borrower');
   });
 
+  it('a reminder goes to the parties who have not signed, by e-mail, and to webhooks', () => {
+    const deliveries = plan(understood('contract.reminder', { kind: 'reminder', partyIds: ['guarantor'], stepIndex: 1, deadline: now }), config(), contacts, now, 5);
+    expect(targets(deliveries)).toEqual(['EMAIL guarantor@example.jp', 'WEBHOOK https://hooks.bank.example.jp/jitsuin']);
+  });
+
   it('the end of a contract goes to every party with an address, the operators, webhooks and LINE', () => {
-    const deliveries = plan(understood('contract.voided', { kind: 'voided', comment: '' }), config(), contacts, now, 5);
+    const deliveries = plan(understood('contract.voided', { kind: 'voided', comment: '', byVerification: false }), config(), contacts, now, 5);
     expect(targets(deliveries)).toEqual([
       'EMAIL borrower@example.jp',
       'EMAIL guarantor@example.jp',
@@ -68,7 +73,7 @@ describe('who is told', () => {
       webhooks: [{ url: 'https://h.example', keys: [{ keyId: 'k', secret }], eventTypes: ['contract.completed'] }],
       line: { enabled: false, channelAccessToken: '', to: [], eventTypes: [] },
     });
-    expect(plan(understood('contract.voided', { kind: 'voided', comment: '' }), quiet, contacts, now, 5)).toEqual([]);
+    expect(plan(understood('contract.voided', { kind: 'voided', comment: '', byVerification: false }), quiet, contacts, now, 5)).toEqual([]);
     expect(targets(plan(understood('contract.completed', { kind: 'completed' }), quiet, contacts, now, 5))).toEqual(['WEBHOOK https://h.example']);
   });
 
@@ -133,5 +138,14 @@ describe('templates', () => {
     expect(en.subject).toBe('Expired: 賃貸借契約');
     expect(en.text.split('\n')[0]).toBe('Dear borrower,');
     expect(en.text).toContain('Contract: c-1');
+  });
+
+  it('says when a contract was stopped by a failed verification rather than voided by its sender', () => {
+    const ctx = { contractId: 'c-1', title: '賃貸借契約', roles: new Map() };
+    const operator = { kind: 'operator' as const };
+    expect(renderEmail('ja', { kind: 'voided', comment: 'TOTAL_FAILED', byVerification: true }, ctx, operator).text).toContain(
+      '「賃貸借契約」は、署名の検証に合格しなかったため中止されました。',
+    );
+    expect(renderEmail('en', { kind: 'voided', comment: '', byVerification: false }, ctx, operator).text).toContain('"賃貸借契約" was voided.');
   });
 });

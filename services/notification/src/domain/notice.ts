@@ -1,6 +1,6 @@
 import { invalidArgument } from '@jitsuin/errors';
 import type { EventEnvelope } from '@jitsuin/events';
-import { PartyKind, PartyRole } from '@jitsuin/proto/document/v1/document';
+import { EndReason, PartyKind, PartyRole } from '@jitsuin/proto/document/v1/document';
 import { Indication, RevocationStatus } from '@jitsuin/proto/verification/v1/verification';
 
 /**
@@ -39,8 +39,10 @@ export interface ContractContacts {
 /** The human side of an event: who is told and what they read. */
 export type Notice =
   | { kind: 'invitation'; partyIds: string[]; stepIndex: number }
+  | { kind: 'reminder'; partyIds: string[]; stepIndex: number; deadline?: Date }
   | { kind: 'declined'; partyId: string; comment: string }
-  | { kind: 'voided'; comment: string }
+  /** byVerification: stopped because a signature did not pass verification. */
+  | { kind: 'voided'; comment: string; byVerification: boolean }
   | { kind: 'expired' }
   | { kind: 'completed' }
   | { kind: 'signature_failed'; partyId: string; reason: string; message: string }
@@ -155,7 +157,22 @@ export function understand(event: EventEnvelope): Understood | undefined {
     }
     case 'contractVoided': {
       const v = payload.value;
-      return { ...base, contractId: contractId(v.contractId), notice: { kind: 'voided', comment: v.comment }, data: { comment: v.comment } };
+      const byVerification = v.reason === EndReason.END_REASON_VERIFICATION_FAILED;
+      return {
+        ...base,
+        contractId: contractId(v.contractId),
+        notice: { kind: 'voided', comment: v.comment, byVerification },
+        data: { comment: v.comment, reason: byVerification ? 'VERIFICATION_FAILED' : 'VOIDED' },
+      };
+    }
+    case 'contractReminder': {
+      const v = payload.value;
+      return {
+        ...base,
+        contractId: contractId(v.contractId),
+        notice: { kind: 'reminder', partyIds: v.partyIds, stepIndex: v.stepIndex, ...(v.deadline ? { deadline: v.deadline } : {}) },
+        data: { stepIndex: v.stepIndex, partyIds: v.partyIds, deadline: v.deadline?.toISOString() },
+      };
     }
     case 'contractExpired': {
       const v = payload.value;

@@ -74,6 +74,7 @@ const ja: Words = {
   },
   subject: {
     invitation: (t) => `【署名のお願い】${t}`,
+    reminder: (t) => `【署名期限のお知らせ】${t}`,
     declined: (t) => `【署名辞退】${t}`,
     voided: (t) => `【契約取消】${t}`,
     expired: (t) => `【期限切れ】${t}`,
@@ -93,10 +94,24 @@ const ja: Words = {
               ...(ctx.deadline ? [`署名期限: ${dateWords('ja', ctx.deadline)}`] : []),
             ]
           : [`${t}の署名ステップ${notice.stepIndex + 1}が始まりました。`];
+      case 'reminder': {
+        const deadline = notice.deadline ?? ctx.deadline;
+        return audience.kind === 'party'
+          ? [
+              `${t}への電子署名がまだ済んでいません。`,
+              ...(deadline ? [`署名期限: ${dateWords('ja', deadline)}`, '期限を過ぎると契約は失効します。お早めにお手続きください。'] : []),
+            ]
+          : [`${t}の署名ステップ${notice.stepIndex + 1}に未署名の方がいます。`];
+      }
       case 'declined':
         return [`${t}は${ja.who(ctx, notice.partyId)}により署名を辞退されました。`, ...(notice.comment ? [`理由: ${notice.comment}`] : [])];
       case 'voided':
-        return [`${t}は取り消されました。これ以上の署名は不要です。`, ...(notice.comment ? [`理由: ${notice.comment}`] : [])];
+        return [
+          notice.byVerification
+            ? `${t}は、署名の検証に合格しなかったため中止されました。これ以上の署名は不要です。`
+            : `${t}は取り消されました。これ以上の署名は不要です。`,
+          ...(notice.comment ? [`理由: ${notice.comment}`] : []),
+        ];
       case 'expired':
         return [`${t}は署名期限までに署名が揃わなかったため、失効しました。`];
       case 'completed':
@@ -134,6 +149,7 @@ const en: Words = {
   },
   subject: {
     invitation: (t) => `Please sign: ${t}`,
+    reminder: (t) => `Reminder, please sign: ${t}`,
     declined: (t) => `Declined: ${t}`,
     voided: (t) => `Voided: ${t}`,
     expired: (t) => `Expired: ${t}`,
@@ -153,10 +169,24 @@ const en: Words = {
               ...(ctx.deadline ? [`Sign by: ${dateWords('en', ctx.deadline)}`] : []),
             ]
           : [`Signing step ${notice.stepIndex + 1} of ${t} has started.`];
+      case 'reminder': {
+        const deadline = notice.deadline ?? ctx.deadline;
+        return audience.kind === 'party'
+          ? [
+              `You have not yet signed ${t}.`,
+              ...(deadline ? [`Sign by: ${dateWords('en', deadline)}`, 'After the deadline the contract expires. Please sign soon.'] : []),
+            ]
+          : [`Signing step ${notice.stepIndex + 1} of ${t} is still waiting for signatures.`];
+      }
       case 'declined':
         return [`${t} was declined by ${en.who(ctx, notice.partyId)}.`, ...(notice.comment ? [`Reason: ${notice.comment}`] : [])];
       case 'voided':
-        return [`${t} was voided. No further signatures are needed.`, ...(notice.comment ? [`Reason: ${notice.comment}`] : [])];
+        return [
+          notice.byVerification
+            ? `${t} was stopped because a signature did not pass verification. No further signatures are needed.`
+            : `${t} was voided. No further signatures are needed.`,
+          ...(notice.comment ? [`Reason: ${notice.comment}`] : []),
+        ];
       case 'expired':
         return [`${t} expired: not every party signed before the deadline.`];
       case 'completed':

@@ -47,6 +47,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'contract.created',
   'contract.sent',
   'contract.step_opened',
+  'contract.reminder',
   'contract.declined',
   'contract.voided',
   'contract.expired',

@@ -1,0 +1,140 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentials } from '@grpc/grpc-js';
+import { DeliveryStatus, NotificationServiceClient, type Delivery } from '@jitsuin/proto/notification/v1/notification';
+import { isServing } from '@jitsuin/rpc';
+import { testInfra } from '@jitsuin/testkit/vitest';
+import {
+  baseConfig,
+  callUnary,
+  closePublisher,
+  event,
+  mortgageStart,
+  newTenant,
+  publish,
+  startGroupAtEnd,
+  startReceiver,
+  startSmtp,
+} from './harness.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const CONTRACTS = 40;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let smtp: Awaited<ReturnType<typeof startSmtp>>;
+let env: NodeJS.ProcessEnv;
+let address: string;
+let child: ChildProcess | undefined;
+
+/** The service as its own process (node with tsx's loader, so kill -9 reaches it). */
+async function startProcess(): Promise<ChildProcess> {
+  const started = spawn(process.execPath, ['--import', 'tsx', 'services/notification/src/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  await expect.poll(() => isServing(address, 'jitsuin.notification.v1.NotificationService'), { timeout: 60_000, interval: 200 }).toBe(true);
+  return started;
+}
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  smtp = await startSmtp();
+  const port = await freePort();
+  address = `127.0.0.1:${port}`;
+  const mongo = new URL(testInfra().mongoUrl);
+  mongo.pathname = `/notify_kill_${randomUUID().slice(0, 8)}`;
+  const groupId = `notification-kill-${randomUUID()}`;
+  await startGroupAtEnd(groupId);
+  env = {
+    ...process.env,
+    NOTIFICATION_GRPC_PORT: String(port),
+    NOTIFICATION_MONGO_URL: mongo.toString(),
+    NOTIFICATION_GROUP_ID: groupId,
+    KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+    SMTP_URL: smtp.url,
+    NOTIFY_SEND_TIMEOUT_MS: '1000',
+    NOTIFY_LEASE_MS: '2500',
+    NOTIFY_RETRY_INITIAL_MS: '50',
+    NOTIFY_RETRY_MAX_MS: '500',
+    NOTIFY_POLL_MS: '50',
+    NOTIFY_BATCH_SIZE: '5',
+    NOTIFY_TENANT_CACHE_MS: '0',
+    LOG_LEVEL: 'warn',
+  };
+});
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill('SIGKILL');
+    await exited(child);
+  }
+  await receiver?.stop();
+  await smtp?.stop();
+  await closePublisher();
+});
+
+describe('notification service killed mid-run', () => {
+  it('after kill -9 and a restart every delivery is made and logged, and each event is planned once', async () => {
+    const tenantId = newTenant('kill');
+    const path = `/kill-${tenantId}`;
+    child = await startProcess();
+    let client = new NotificationServiceClient(address, credentials.createInsecure());
+    const ops = `ops@${tenantId}.example.jp`;
+    await callUnary(client.setTenantConfig.bind(client), {
+      config: baseConfig(tenantId, {
+        email: { enabled: true, from: '', operatorAddresses: [ops], notifyParties: false },
+        webhooks: [{ url: `${receiver.url}${path}`, keys: [{ keyId: 'k', secret: `s-${randomUUID()}-${randomUUID()}` }], eventTypes: ['contract.completed'] }],
+      }),
+    });
+
+    const events = Array.from({ length: CONTRACTS }, () => {
+      const { contractId } = mortgageStart(tenantId);
+      return event(tenantId, contractId, { $case: 'contractCompleted', value: { contractId } });
+    });
+    await publish(...events);
+    const webhookRequests = () => receiver.requests.filter((r) => r.url === path);
+    // Kill while the events are being handled and sent.
+    await expect.poll(() => webhookRequests().length, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(CONTRACTS / 4);
+    child.kill('SIGKILL');
+    await exited(child);
+    client.close();
+
+    child = await startProcess();
+    client = new NotificationServiceClient(address, credentials.createInsecure());
+    const log = async (): Promise<Delivery[]> => {
+      const page = await callUnary(client.listDeliveries.bind(client), { tenantId, eventId: '', pageSize: 200, pageToken: '', status: 0 });
+      return page.deliveries;
+    };
+    // A webhook and an operator e-mail per event, once each, all delivered.
+    await expect
+      .poll(async () => (await log()).filter((d) => d.status === DeliveryStatus.DELIVERY_STATUS_DELIVERED).length, { timeout: 60_000 })
+      .toBe(CONTRACTS * 2);
+    const deliveries = await log();
+    expect(deliveries).toHaveLength(CONTRACTS * 2);
+    expect(new Set(deliveries.map((d) => d.eventId)).size).toBe(CONTRACTS);
+    for (const d of deliveries) expect(d.attemptLog.at(-1)?.succeeded).toBe(true);
+
+    // Every event reached the receiver and the mailbox. A send in flight at the kill may have
+    // gone out twice (at least once): the copies share the delivery id and the Message-ID, so
+    // a receiver drops them; there are at most as many as sends were in flight.
+    const byDelivery = new Set(webhookRequests().map((r) => r.headers['jitsuin-delivery-id']));
+    expect(byDelivery.size).toBe(CONTRACTS);
+    expect(new Set(webhookRequests().map((r) => JSON.parse(r.body.toString()).eventId)).size).toBe(CONTRACTS);
+    expect(webhookRequests().length - CONTRACTS).toBeLessThanOrEqual(5);
+    const mails = smtp.mails.filter((m) => m.to.includes(ops));
+    const messageIds = new Set(mails.map((m) => m.headers.get('message-id')));
+    expect(messageIds.size).toBe(CONTRACTS);
+    expect(mails.length - CONTRACTS).toBeLessThanOrEqual(5);
+    client.close();
+  });
+});
