@@ -155,7 +155,10 @@ describe('seals, timestamps and validation data', () => {
         expect(final.subarray(0, bytes.length).equals(bytes)).toBe(true);
       }
 
-      await expect.poll(() => events.events.length, { timeout: 20_000 }).toBe(4);
+      // The certification, two cards, the seal and the B-LTA extension (so that it is verified too).
+      await expect.poll(() => events.events.length, { timeout: 20_000 }).toBe(5);
+      const lta = events.events.filter((e) => e.payload?.$case === 'signatureApplied' && e.payload.value.revisionId === extended.revisionId);
+      expect(lta.map((e) => e.payload?.$case === 'signatureApplied' && [e.payload.value.partyId, e.payload.value.level])).toEqual([['', PadesLevel.PADES_LEVEL_B_LTA]]);
       const seals = events.events.filter((e) => e.payload?.$case === 'signatureApplied' && e.payload.value.revisionId === sealed.revisionId);
       expect(seals).toHaveLength(1);
       expect(seals[0]!.payload?.$case === 'signatureApplied' && seals[0]!.payload.value).toMatchObject({

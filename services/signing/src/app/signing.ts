@@ -15,8 +15,11 @@ import {
   cardSigner,
   checkOpenForSeal,
   checkOpenForSigning,
+  checkTurn,
+  fieldNameFor,
   headOf,
   type ContractView,
+  type DocumentView,
   type RevisionView,
 } from '../domain/contract.js';
 import { refusalOf, signingError } from '../domain/errors.js';
@@ -137,9 +140,11 @@ export class Signing {
       now,
     });
 
-    return this.withHead(contract, ref, limits, async (head, pdf) => {
+    return this.withHead(contract, ref, limits, async (head, pdf, document) => {
+      checkTurn(contract, party, document);
       const pending = await prepareSignature(pdf, {
-        placement: input.placement,
+        // A party signs the field laid out for it (by the certification), or a new one of that name.
+        placement: { ...input.placement, fieldName: input.placement.fieldName ?? fieldNameFor(party.id) },
         level,
         ...(input.certify ? { certify: input.certify } : {}),
         signerCertificate: input.signerCertificate,
@@ -223,15 +228,16 @@ export class Signing {
     }
     const contract = await this.documents.getContract(session.tenantId, session.contractId, limits);
     checkOpenForSigning(contract);
+    const document = await this.documents.getDocument(session.tenantId, session.documentId, limits);
 
     // An earlier attempt may have stored the revision and lost the answer: finish that one.
     if (session.upload) {
-      const document = await this.documents.getDocument(session.tenantId, session.documentId, limits);
       const stored = document.revisions.find(
         (r) => r.parentId === session.baseRevisionId && r.sha256 === session.upload?.sha256,
       );
       if (stored) return this.completed(session, claimId, stored);
     }
+    checkTurn(contract, cardSigner(contract, session.partyId), document);
 
     const release = await this.memory.reserve(pending.baseSize + 2 * pending.appended.length + WORKING_BYTES, limits.signal);
     try {
@@ -403,6 +409,28 @@ export class Signing {
         parts,
         limits,
       );
+      // Announced like a signature, so that the new revision is verified (and the contract,
+      // long-term verifiable now, completes).
+      const now = this.now();
+      const record: SigningSession = {
+        id: randomUUID(),
+        kind: 'TIMESTAMP',
+        tenantId: input.revision.tenantId,
+        contractId: contract.id,
+        documentId: input.revision.documentId,
+        baseRevisionId: head.id,
+        partyId: 'signing-service',
+        level,
+        fieldName: '',
+        certificateSerial: '',
+        state: 'COMPLETED',
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: now,
+        result: { revisionId: revision.id, sha256: revision.sha256 },
+      };
+      await this.sessions.insert(record, outboxEntries(input.revision.tenantId, contract.id, signatureApplied(record, revision.id)));
+      this.changed(record.id);
       return { revisionId: revision.id, sha256: revision.sha256 };
     });
   }
@@ -424,7 +452,7 @@ export class Signing {
     contract: ContractView,
     ref: RevisionRef,
     limits: CallLimits,
-    fn: (head: RevisionView, pdf: Buffer) => Promise<T>,
+    fn: (head: RevisionView, pdf: Buffer, document: DocumentView) => Promise<T>,
   ): Promise<T> {
     const document = await this.documents.getDocument(ref.tenantId, ref.documentId, limits);
     const head = headOf(contract, document, ref.revisionId);
@@ -440,7 +468,7 @@ export class Signing {
         this.settings.maxDocumentBytes,
         limits,
       );
-      return await fn(head, bytes);
+      return await fn(head, bytes, document);
     } finally {
       release();
     }

@@ -78,9 +78,13 @@ function contractFromProto(contract: Contract): ContractView {
         id: p.id,
         kind: p.kind === PartyKind.PARTY_KIND_ORGANIZATION ? 'ORGANIZATION' : 'PERSON',
         ...(expectedFacts ? { expectedFacts } : {}),
+        ...(p.sealId ? { sealId: p.sealId } : {}),
       };
     }),
     documentIds: contract.documents.map((d) => d.documentId),
+    steps: contract.steps.map((s) => [...s.partyIds]),
+    openSteps: contract.openSteps,
+    ...(contract.certifyingPartyId ? { certifyingPartyId: contract.certifyingPartyId } : {}),
   };
 }
 

@@ -31,6 +31,8 @@ export interface PartyView {
   id: string;
   kind: 'PERSON' | 'ORGANIZATION';
   expectedFacts?: ExpectedFacts;
+  /** Organisations: the seal the platform signs for them with. */
+  sealId?: string;
 }
 
 export interface ContractView {
@@ -39,6 +41,12 @@ export interface ContractView {
   state: ContractState;
   parties: PartyView[];
   documentIds: string[];
+  /** Party ids per signing step; the parties of one step sign in parallel. */
+  steps: string[][];
+  /** Steps open so far (the document service opens them as verified signatures come in). */
+  openSteps: number;
+  /** The organisation that certifies every document when the contract is sent. */
+  certifyingPartyId?: string;
 }
 
 export type RevisionKind = 'ORIGINAL' | 'SIGNATURE' | 'SEAL' | 'TIMESTAMP' | 'VALIDATION_DATA';
@@ -91,6 +99,30 @@ export function cardSigner(contract: ContractView, partyId: string): PartyView &
   }
   if (!party.expectedFacts) throw failedPrecondition(`the contract expects no card facts of party ${partyId}`);
   return { ...party, expectedFacts: party.expectedFacts };
+}
+
+/** The name of a party's signature field: its id, without the dots a field name cannot hold. */
+export const fieldNameFor = (partyId: string) => partyId.replace(/\./g, '_');
+
+/** What the revision maker of a seal is called (the document service reads it back). */
+export const sealMaker = (sealId: string) => `seal:${sealId}`;
+
+/**
+ * The signing order: a party signs only in its own step, once that step is open, and a
+ * document once. Checked when a signature is prepared and again when it is completed, so a
+ * copied link or a replayed request cannot sign out of turn.
+ */
+export function checkTurn(contract: ContractView, party: PartyView, document: DocumentView): void {
+  const step = contract.steps.findIndex((ids) => ids.includes(party.id));
+  if (step < 0) throw failedPrecondition(`party ${party.id} is in no signing step of contract ${contract.id}`);
+  if (step >= contract.openSteps) {
+    const open = contract.openSteps === 0 ? 'no step is open yet' : `step ${contract.openSteps} is open`;
+    throw signingError('FAILED_PRECONDITION', 'NOT_YOUR_TURN', `party ${party.id} signs in step ${step + 1} of contract ${contract.id}, and ${open}: wait for the invitation`);
+  }
+  const signed = document.revisions.some((r) =>
+    party.kind === 'PERSON' ? r.kind === 'SIGNATURE' && r.madeBy === party.id : r.kind === 'SEAL' && r.madeBy === sealMaker(party.sealId ?? '') && r !== document.revisions[1],
+  );
+  if (signed) throw signingError('FAILED_PRECONDITION', 'ALREADY_SIGNED', `party ${party.id} has signed document ${document.id} already`);
 }
 
 /** The document is one of the contract's, and the revision named is its head. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JitsuinError } from '@jitsuin/errors';
 import { factsMismatchMessage } from './certificate.js';
-import { cardSigner, checkOpenForSeal, checkOpenForSigning, headOf, type ContractView, type DocumentView } from './contract.js';
+import { cardSigner, checkOpenForSeal, checkOpenForSigning, checkTurn, headOf, type ContractView, type DocumentView, type RevisionView } from './contract.js';
 import { refusalOf, signingError } from './errors.js';
 import { unclaimable, type SigningSession } from './session.js';
 
@@ -30,9 +30,12 @@ const contract = (state: ContractView['state']): ContractView => ({
   state,
   parties: [
     { id: 'borrower', kind: 'PERSON', expectedFacts: { name: '山田　太郎' } },
-    { id: 'bank', kind: 'ORGANIZATION' },
+    { id: 'guarantor', kind: 'PERSON', expectedFacts: { name: '鈴木　一郎' } },
+    { id: 'bank', kind: 'ORGANIZATION', sealId: 'lender' },
   ],
   documentIds: ['d1'],
+  steps: [['borrower'], ['guarantor'], ['bank']],
+  openSteps: 1,
 });
 
 describe('contract rules', () => {
@@ -49,6 +52,27 @@ describe('contract rules', () => {
     expect(cardSigner(contract('SENT'), 'borrower').expectedFacts.name).toBe('山田　太郎');
     expect(kindOf(() => cardSigner(contract('SENT'), 'bank'))).toBe('FAILED_PRECONDITION');
     expect(kindOf(() => cardSigner(contract('SENT'), 'nobody'))).toBe('NOT_FOUND');
+  });
+
+  it('a party signs in its own step once it is open, and each document once', () => {
+    const doc = (...made: [RevisionView['kind'], string][]): DocumentView => ({
+      id: 'd1',
+      tenantId: 't1',
+      contractId: 'c1',
+      headRevisionId: 'x',
+      revisions: [['ORIGINAL', 'upload'] as [RevisionView['kind'], string], ...made].map(([kind, madeBy], i) => ({ id: `r${i}`, sha256: String(i), size: i, kind, madeBy })),
+    });
+    const person = (id: string) => contract('SENT').parties.find((p) => p.id === id)!;
+    expect(kindOf(() => checkTurn(contract('SENT'), person('borrower'), doc(['SEAL', 'seal:lender'])))).toBe('none');
+    expect(kindOf(() => checkTurn(contract('SENT'), person('guarantor'), doc()))).toBe('FAILED_PRECONDITION');
+    expect(kindOf(() => checkTurn({ ...contract('SENT'), openSteps: 0 }, person('borrower'), doc()))).toBe('FAILED_PRECONDITION');
+    expect(kindOf(() => checkTurn(contract('SENT'), person('borrower'), doc(['SIGNATURE', 'borrower'])))).toBe('FAILED_PRECONDITION');
+    expect(kindOf(() => checkTurn({ ...contract('SENT'), openSteps: 2 }, person('guarantor'), doc(['SIGNATURE', 'borrower'])))).toBe('none');
+    // The bank's certification is not its signature of step 3; its final seal is.
+    const bank = person('bank');
+    const open3 = { ...contract('PARTIALLY_SIGNED'), openSteps: 3 };
+    expect(kindOf(() => checkTurn(open3, bank, doc(['SEAL', 'seal:lender'], ['SIGNATURE', 'borrower'])))).toBe('none');
+    expect(kindOf(() => checkTurn(open3, bank, doc(['SEAL', 'seal:lender'], ['SEAL', 'seal:lender'])))).toBe('FAILED_PRECONDITION');
   });
 
   it('signs only the head of a document of the contract', () => {

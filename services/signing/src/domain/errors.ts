@@ -12,7 +12,10 @@ export type SigningFailureCode =
   | 'CERTIFICATE_MISMATCH'
   | 'CONTRACT_CLOSED'
   | 'BASE_CHANGED'
-  | 'HEAD_MOVED';
+  | 'HEAD_MOVED'
+  /** The party's signing step is not open (yet). */
+  | 'NOT_YOUR_TURN'
+  | 'ALREADY_SIGNED';
 
 export class SigningError extends JitsuinError {
   constructor(

@@ -7,10 +7,11 @@ export type { PadesLevel };
  * A signing session: what PrepareSignature prepared, waiting for the card's signature value.
  * Single use: CompleteSignature claims it (PREPARED → COMPLETING) in one atomic update, and it
  * ends COMPLETED or FAILED; a transient failure gives it back (COMPLETING → PREPARED).
- * Seals, made in one call, are recorded as sessions born COMPLETED (their event rides on them).
+ * Seals and B-LTA timestamps, made in one call, are recorded as sessions born COMPLETED (their
+ * event rides on them).
  */
 export type SessionState = 'PREPARED' | 'COMPLETING' | 'COMPLETED' | 'FAILED';
-export type SessionKind = 'CARD' | 'SEAL';
+export type SessionKind = 'CARD' | 'SEAL' | 'TIMESTAMP';
 
 export interface SigningSession {
   id: string;
