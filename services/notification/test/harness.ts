@@ -1,6 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
 import { SMTPServer } from 'smtp-server';
 import { createKafka, EventPublisher, ensureTopics, newEvent, Topics, type EventEnvelope, type EventPayload } from '@jitsuin/events';
@@ -12,7 +14,7 @@ import {
   type Delivery,
   type TenantConfig,
 } from '@jitsuin/proto/notification/v1/notification';
-import { callUnary, createLogger } from '@jitsuin/rpc';
+import { callUnary, createLogger, isServing } from '@jitsuin/rpc';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import { readConfig, type NotificationConfig } from '../src/config.js';
 import { startNotificationService, type RunningNotificationService } from '../src/service.js';
@@ -289,3 +291,33 @@ export async function startReceiver(): Promise<{
 }
 
 export const newTenant = (prefix = 'tenant') => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+// ---------------------------------------------------------------- processes
+
+/** A port free on loopback now (for a child process that must be told its port). */
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * A service's main.ts as its own process (node with tsx's loader, so that a signal reaches the
+ * service itself), SERVING on `address` before this resolves.
+ */
+export async function spawnService(main: string, env: NodeJS.ProcessEnv, address: string, healthName: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', main], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  for (let waited = 0; !(await isServing(address, healthName)); waited += 200) {
+    if (child.exitCode !== null) throw new Error(`${main} exited with ${child.exitCode} before serving`);
+    if (waited > 60_000) throw new Error(`${main} is not serving after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return child;
+}

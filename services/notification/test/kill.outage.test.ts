@@ -1,38 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentials } from '@grpc/grpc-js';
 import { DeliveryStatus, NotificationServiceClient, type Delivery } from '@jitsuin/proto/notification/v1/notification';
-import { isServing } from '@jitsuin/rpc';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import {
   baseConfig,
   callUnary,
   closePublisher,
   event,
+  exited,
+  freePort,
   mortgageStart,
   newTenant,
   publish,
+  spawnService,
   startGroupAtEnd,
   startReceiver,
   startSmtp,
 } from './harness.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const CONTRACTS = 40;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+const HEALTH = 'jitsuin.notification.v1.NotificationService';
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let smtp: Awaited<ReturnType<typeof startSmtp>>;
@@ -40,12 +29,8 @@ let env: NodeJS.ProcessEnv;
 let address: string;
 let child: ChildProcess | undefined;
 
-/** The service as its own process (node with tsx's loader, so kill -9 reaches it). */
-async function startProcess(): Promise<ChildProcess> {
-  const started = spawn(process.execPath, ['--import', 'tsx', 'services/notification/src/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  await expect.poll(() => isServing(address, 'jitsuin.notification.v1.NotificationService'), { timeout: 60_000, interval: 200 }).toBe(true);
-  return started;
-}
+/** The service as its own process, so that kill -9 reaches it. */
+const startProcess = () => spawnService('services/notification/src/main.ts', env, address, HEALTH);
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -57,7 +42,6 @@ beforeAll(async () => {
   const groupId = `notification-kill-${randomUUID()}`;
   await startGroupAtEnd(groupId);
   env = {
-    ...process.env,
     NOTIFICATION_GRPC_PORT: String(port),
     NOTIFICATION_MONGO_URL: mongo.toString(),
     NOTIFICATION_GROUP_ID: groupId,
