@@ -25,6 +25,7 @@ export {
   type MessageMeta,
 } from './consumer.js';
 export { DeadLetterHeaders } from './dead-letter.js';
+export { type ConsumerLogger, type ServiceConsumerOptions, startServiceConsumer } from './service-consumer.js';
 export { type Backoff, backoffDelay, sleep } from './backoff.js';
 export { isDuplicateKeyError } from './idempotency.js';
 export { OutboxRelay, type OutboxCollection, type OutboxRelayOptions } from './outbox-relay.js';

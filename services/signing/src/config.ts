@@ -46,6 +46,10 @@ export interface SigningConfig {
   relayPollMs: number;
   relayLeaseMs: number;
   relayBatchSize: number;
+  /** Sign what the platform signs as contracts move on (app/automation.ts). */
+  runAutomation: boolean;
+  /** One consumer group for every replica. */
+  automationGroupId: string;
 }
 
 
@@ -137,6 +141,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SigningConfig 
     relayPollMs: envInteger(env, 'RELAY_POLL_MS', 500, 10, 60_000),
     relayLeaseMs: envInteger(env, 'RELAY_LEASE_MS', 10_000, 100, 600_000),
     relayBatchSize: envInteger(env, 'RELAY_BATCH_SIZE', 100, 1, 1000),
+    runAutomation: envFlag(env, 'SIGNING_RUN_AUTOMATION', true),
+    automationGroupId: env.SIGNING_AUTOMATION_GROUP ?? 'signing-automation',
   };
 }
 

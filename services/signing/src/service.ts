@@ -1,10 +1,12 @@
 import type { OutboxCollection } from '@jitsuin/events';
 import { startGrpcServer, type Logger } from '@jitsuin/rpc';
 import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
+import { ContractAutomation } from './app/automation.js';
 import { MemoryBudget } from './app/memory.js';
 import { Signing } from './app/signing.js';
 import { DocumentService } from './clients/document-service.js';
 import type { SigningConfig } from './config.js';
+import { startContractConsumer } from './events/contract-consumer.js';
 import { signingService } from './grpc/signing-service.js';
 import { readCaCertificates, SealKeys } from './store/seal-keys.js';
 import { SessionRepository, sessionModel } from './store/sessions.js';
@@ -89,12 +91,20 @@ export async function startSigningService(config: SigningConfig, logger: Logger)
   }
   const sweeper = startSweeper(repository, config, logger);
   relay?.start();
+  const automation = config.runAutomation
+    ? await startContractConsumer(
+        { kafkaBrokers: config.kafkaBrokers, groupId: config.automationGroupId },
+        new ContractAutomation(signing, documents, { level: config.tsaUrl ? 'B-T' : 'B-B', callTimeoutMs: config.callTimeoutMs }, logger),
+        logger,
+      )
+    : undefined;
   server.setServing(true);
 
   return {
     address: server.address,
     stop: async () => {
       await server.shutdown(config.shutdownGraceMs);
+      await automation?.stop();
       await sweeper.stop();
       await relay?.stop();
       documents.close();

@@ -95,6 +95,7 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
   const instances: SigningInstance[] = [];
   const startSigning = async (extra: Partial<SigningConfig> = {}): Promise<SigningInstance> => {
     const config: SigningConfig = {
+      runAutomation: false,
       ...readConfig({
         KAFKA_BROKERS: kafkaBrokers,
         DOCUMENT_SERVICE_ADDRESS: documentService.address,

@@ -1,4 +1,4 @@
-import { createKafka, ensureTopics, EventConsumer, type EventEnvelope, MalformedEventError, Topics } from '@jitsuin/events';
+import { type EventConsumer, type EventEnvelope, MalformedEventError, startServiceConsumer, Topics } from '@jitsuin/events';
 import { Indication } from '@jitsuin/proto/verification/v1/verification';
 import type { Logger } from '@jitsuin/rpc';
 import type { ContractProgress, RevisionVerdict } from '../app/progress.js';
@@ -40,24 +40,18 @@ export async function applyVerdict(event: EventEnvelope, documents: DocumentRepo
   }
 }
 
-export async function startVerdictConsumer(
+export function startVerdictConsumer(
   settings: { kafkaBrokers: string[]; groupId: string },
   documents: DocumentRepository,
   progress: ContractProgress,
   logger: Logger,
 ): Promise<EventConsumer> {
-  const kafka = createKafka({
-    brokers: settings.kafkaBrokers,
+  return startServiceConsumer({
+    kafkaBrokers: settings.kafkaBrokers,
     clientId: 'document-verdicts',
-    log: (record) => (record.level === 'ERROR' ? logger.error({ kafka: record }, 'kafka') : logger.warn({ kafka: record }, 'kafka')),
-  });
-  await ensureTopics(kafka);
-  const consumer = new EventConsumer(kafka, {
     groupId: settings.groupId,
     topics: [Topics.verification],
     handle: (event) => applyVerdict(event, documents, progress),
-    onFatal: (err) => logger.fatal({ err: String(err) }, 'the verdict consumer stopped for good'),
+    logger,
   });
-  await consumer.start();
-  return consumer;
 }

@@ -1,0 +1,141 @@
+import { JitsuinError } from '@jitsuin/errors';
+import type { EventEnvelope } from '@jitsuin/events';
+import type { Logger } from '@jitsuin/rpc';
+import type { FieldSpec, PadesLevel } from '@jitsuin/signer';
+import type { DocumentService } from '../clients/document-service.js';
+import { checkTurn, type ContractView, type DocumentView, fieldNameFor, type PartyView, sealMaker } from '../domain/contract.js';
+import type { Signing } from './signing.js';
+
+/** The field the certifying organisation's own signature goes in. */
+export const CERTIFICATION_FIELD = 'Certification';
+
+/**
+ * What the platform signs by itself as a contract moves on (the document service opens each
+ * step once the signatures before it are verified):
+ *   contract.sent        → the certifying organisation certifies every document (DocMDP P=2),
+ *                          laying out a signature field for every party, the last step's
+ *                          organisation's field locking the document;
+ *   contract.step_opened → the organisations of that step seal every document;
+ *   contract.signed      → every document is extended to B-LTA.
+ * Each is announced with signature.applied (then verified, which moves the contract on).
+ * Idempotent: what a document already holds is not signed again, so a redelivered event (or
+ * a replica handling the same one after a crash) changes nothing.
+ */
+export class ContractAutomation {
+  constructor(
+    private readonly signing: Signing,
+    private readonly documents: DocumentService,
+    private readonly settings: { level: PadesLevel; callTimeoutMs: number },
+    private readonly logger: Logger,
+  ) {}
+
+  async handle(event: EventEnvelope): Promise<void> {
+    const payload = event.payload;
+    switch (payload?.$case) {
+      case 'contractSent':
+        return this.forContract(event, payload.value.contractId, (c) => this.certify(c));
+      case 'contractStepOpened':
+        return this.forContract(event, payload.value.contractId, (c) => this.sealStep(c, payload.value.stepIndex));
+      case 'contractSigned':
+        return this.forContract(event, payload.value.contractId, (c) => this.extendAll(c));
+      default:
+        return;
+    }
+  }
+
+  private async forContract(event: EventEnvelope, contractId: string, act: (contract: ContractView) => Promise<void>): Promise<void> {
+    const contract = await this.documents.getContract(event.tenantId, contractId, this.limits());
+    try {
+      await act(contract);
+    } catch (err) {
+      // The contract ended or moved on meanwhile, or a seal is not configured: nothing to retry.
+      if (err instanceof JitsuinError && (err.kind === 'FAILED_PRECONDITION' || err.kind === 'NOT_FOUND')) {
+        this.logger.warn({ contractId, event: event.type, err: err.message }, 'the platform cannot sign for this contract');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private async certify(contract: ContractView): Promise<void> {
+    const certifier = contract.parties.find((p) => p.id === contract.certifyingPartyId);
+    if (!certifier?.sealId) return;
+    const last = contract.steps.length - 1;
+    const addFields: FieldSpec[] = contract.steps.flatMap((ids, step) =>
+      ids.map((id) => ({
+        fieldName: fieldNameFor(id),
+        // The final seal locks the document: the lock must be on its field before it is signed.
+        ...(step === last && this.party(contract, id).kind === 'ORGANIZATION' ? { lock: true } : {}),
+      })),
+    );
+    for (const documentId of contract.documentIds) {
+      const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
+      const first = document.revisions[1];
+      if (first?.kind === 'SEAL' && first.madeBy === sealMaker(certifier.sealId)) continue;
+      await this.signing.seal(
+        {
+          revision: this.ref(contract, document),
+          sealId: certifier.sealId,
+          placement: { fieldName: CERTIFICATION_FIELD },
+          level: this.settings.level,
+          certify: 2,
+          lock: false,
+          addFields,
+        },
+        this.limits(),
+      );
+    }
+  }
+
+  private async sealStep(contract: ContractView, stepIndex: number): Promise<void> {
+    const organisations = (contract.steps[stepIndex] ?? []).map((id) => this.party(contract, id)).filter((p) => p.kind === 'ORGANIZATION');
+    const last = stepIndex === contract.steps.length - 1;
+    for (const party of organisations) {
+      if (!party.sealId) continue;
+      for (const documentId of contract.documentIds) {
+        const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
+        try {
+          checkTurn(contract, party, document);
+        } catch (err) {
+          if (err instanceof JitsuinError && 'code' in err && err.code === 'ALREADY_SIGNED') continue;
+          throw err;
+        }
+        await this.signing.seal(
+          {
+            revision: this.ref(contract, document),
+            sealId: party.sealId,
+            placement: { fieldName: fieldNameFor(party.id) },
+            level: this.settings.level,
+            // A certified document has the lock on the field already; otherwise the last seal adds it.
+            lock: last && !contract.certifyingPartyId,
+          },
+          this.limits(),
+        );
+      }
+    }
+  }
+
+  private async extendAll(contract: ContractView): Promise<void> {
+    for (const documentId of contract.documentIds) {
+      const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
+      const [before, head] = document.revisions.slice(-2);
+      if (head?.kind === 'TIMESTAMP' && before?.kind === 'VALIDATION_DATA') continue;
+      await this.signing.extend({ revision: this.ref(contract, document), level: 'B-LTA' }, this.limits());
+    }
+  }
+
+  private party(contract: ContractView, id: string): PartyView {
+    const party = contract.parties.find((p) => p.id === id);
+    if (!party) throw new Error(`contract ${contract.id} names party ${id} in a step but not among its parties`);
+    return party;
+  }
+
+  private ref(contract: ContractView, document: DocumentView) {
+    return { tenantId: contract.tenantId, contractId: contract.id, documentId: document.id, revisionId: document.headRevisionId };
+  }
+
+  /** A bound on each call: a document service or TSA that hangs does not hold the consumer. */
+  private limits() {
+    return { signal: AbortSignal.timeout(this.settings.callTimeoutMs * 4) };
+  }
+}
