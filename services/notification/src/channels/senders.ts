@@ -36,6 +36,9 @@ export function createSenders(settings: SenderSettings): Senders {
   const mailer = () => {
     if (!settings.smtpUrl) throw new SendError('no SMTP server is configured for the notification service (SMTP_URL)');
     mail ??= nodemailer.createTransport(settings.smtpUrl, {
+      // A few connections kept open and reused: a burst of mail is not a burst of handshakes.
+      pool: true,
+      maxConnections: 5,
       connectionTimeout: settings.sendTimeoutMs,
       greetingTimeout: settings.sendTimeoutMs,
       socketTimeout: settings.sendTimeoutMs,
