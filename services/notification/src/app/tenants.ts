@@ -1,5 +1,4 @@
-import { notFound } from '@jitsuin/errors';
-import { failedPrecondition } from '@jitsuin/errors';
+import { failedPrecondition, notFound } from '@jitsuin/errors';
 import { checkTenantConfig, checkTenantId, withoutSecrets, type TenantConfig } from '../domain/tenant-config.js';
 import type { TenantConfigRepository } from '../store/tenant-configs.js';
 
