@@ -57,6 +57,15 @@ describe('the delivery queue', () => {
     expect(await queued(d.id)).toBe(true);
   });
 
+  it('stores the new deliveries of a batch that repeats some, and queues every one that waits', async () => {
+    const [a, b, c] = [delivery(), delivery(), delivery()];
+    expect(await repo.insertNew([a!, b!])).toEqual([a!.id, b!.id]);
+    await models.queue.collection.deleteOne({ _id: b!.id } as never);
+    expect(await repo.insertNew([a!, b!, c!])).toEqual([c!.id]);
+    for (const d of [a!, b!, c!]) expect(await queued(d.id)).toBe(true);
+    expect(await models.deliveries.collection.countDocuments({ _id: { $in: [a!.id, b!.id, c!.id] } } as never)).toBe(3);
+  });
+
   it('of two workers claiming one delivery, one gets it; its outcome dequeues it', async () => {
     const d = delivery();
     await repo.insertNew([d]);

@@ -107,24 +107,29 @@ export class DeliveryRepository {
   }
 
   /**
-   * Stores planned deliveries and queues them; one already there (the same event, channel and
-   * target) is left as it is, but queued again if it still waits (a crash may have come between
-   * the two writes). Returns the ids newly stored.
+   * Stores planned deliveries and queues them, in one write each (an event may plan a dozen);
+   * one already there (the same event, channel and target) is left as it is, but queued again
+   * if it still waits (a crash may have come between the two writes). Returns the ids newly
+   * stored.
    */
   async insertNew(deliveries: Delivery[]): Promise<string[]> {
-    const inserted: string[] = [];
-    for (const { id, ...fields } of deliveries) {
-      try {
-        await this.collection.insertOne({ _id: id, ...fields } as never);
-        inserted.push(id);
-        await this.enqueue(id, fields.nextAttemptAt ?? fields.createdAt);
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-        const existing = await this.findById(id);
-        if (existing && WAITING.includes(existing.status)) await this.enqueue(id, existing.nextAttemptAt ?? existing.createdAt);
-      }
+    if (deliveries.length === 0) return [];
+    const refused = await insertManyKnown(
+      this.collection,
+      deliveries.map(({ id, ...fields }) => ({ _id: id, ...fields })),
+    );
+    const inserted = deliveries.filter((_, i) => !refused.has(i));
+    if (inserted.length > 0) {
+      await insertManyKnown(
+        this.queue,
+        inserted.map((d) => ({ _id: d.id, nextAttemptAt: d.nextAttemptAt ?? d.createdAt, leaseUntil: null, claimId: null })),
+      );
     }
-    return inserted;
+    for (const d of deliveries.filter((_, i) => refused.has(i))) {
+      const existing = await this.findById(d.id);
+      if (existing && WAITING.includes(existing.status)) await this.enqueue(d.id, existing.nextAttemptAt ?? existing.createdAt);
+    }
+    return inserted.map((d) => d.id);
   }
 
   private async findById(id: string): Promise<Delivery | undefined> {
@@ -260,6 +265,22 @@ export class DeliveryRepository {
       deliveries,
       last: records.length > options.limit && lastOfPage ? { createdAt: lastOfPage.createdAt, id: lastOfPage.id } : undefined,
     };
+  }
+}
+
+/**
+ * insertMany, unordered: every document whose id is new is stored. Returns the indexes of
+ * those refused because their id was already there; any other failure is thrown.
+ */
+async function insertManyKnown(collection: { insertMany(docs: never, options: object): Promise<unknown> }, docs: object[]): Promise<Set<number>> {
+  try {
+    await collection.insertMany(docs as never, { ordered: false });
+    return new Set();
+  } catch (err) {
+    const raw = (err as { writeErrors?: unknown }).writeErrors;
+    const errors = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index?: number; code?: number }[];
+    if (errors.length === 0 || errors.some((e) => e.code !== 11000 || typeof e.index !== 'number')) throw err;
+    return new Set(errors.map((e) => e.index!));
   }
 }
 
