@@ -168,7 +168,7 @@ function mortgageRequest(tenantId: string, documentId: string): CreateContractRe
       },
       { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined, sealId: 'lender' },
     ],
-    documents: [{ documentId, title: 'Loan agreement' }],
+    documents: [{ documentId, title: 'Loan agreement', signerPartyIds: [] }],
     steps: [{ partyIds: ['borrower'] }, { partyIds: ['bank'] }],
     deadline: new Date(Date.now() + 86_400_000),
     certifyingPartyId: '',

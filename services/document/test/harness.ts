@@ -116,7 +116,7 @@ export function mortgageRequest(tenantId: string, documentIds: string[], deadlin
       person('guarantor', PartyRole.PARTY_ROLE_GUARANTOR, '鈴木　一郎'),
       { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined, sealId: 'lender' },
     ],
-    documents: documentIds.map((documentId, i) => ({ documentId, title: `Document ${i + 1}` })),
+    documents: documentIds.map((documentId, i) => ({ documentId, title: `Document ${i + 1}`, signerPartyIds: [] })),
     steps: [{ partyIds: ['borrower', 'co-borrower'] }, { partyIds: ['guarantor'] }, { partyIds: ['bank'] }],
     deadline,
     certifyingPartyId: '',

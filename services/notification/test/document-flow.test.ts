@@ -94,7 +94,7 @@ function lease(tenantId: string, documentId: string, deadline: Date): CreateCont
       person('tenant', PartyRole.PARTY_ROLE_TENANT, '高橋　美咲'),
       person('landlord', PartyRole.PARTY_ROLE_LANDLORD, '伊藤　誠'),
     ],
-    documents: [{ documentId, title: '重要事項説明書' }],
+    documents: [{ documentId, title: '重要事項説明書', signerPartyIds: [] }],
     steps: [{ partyIds: ['agent'] }, { partyIds: ['tenant', 'landlord'] }],
     deadline,
     certifyingPartyId: '',

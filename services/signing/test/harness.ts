@@ -95,7 +95,6 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
   const instances: SigningInstance[] = [];
   const startSigning = async (extra: Partial<SigningConfig> = {}): Promise<SigningInstance> => {
     const config: SigningConfig = {
-      runAutomation: false,
       ...readConfig({
         KAFKA_BROKERS: kafkaBrokers,
         DOCUMENT_SERVICE_ADDRESS: documentService.address,
@@ -107,6 +106,8 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
       }),
       grpcPort: 0,
       mongoUrl: signingMongoUrl,
+      // The platform's own signing on contract events is for the end-to-end tests.
+      runAutomation: false,
       relayPollMs: 50,
       shutdownGraceMs: 2000,
       callTimeoutMs: 30_000,
@@ -201,7 +202,7 @@ export async function newDeal(world: World, options: { send?: boolean; pdf?: Buf
       person('guarantor', PartyRole.PARTY_ROLE_GUARANTOR),
       { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined, sealId: 'lender' },
     ],
-    documents: [{ documentId: document.id, title: '金銭消費貸借契約書' }],
+    documents: [{ documentId: document.id, title: '金銭消費貸借契約書', signerPartyIds: [] }],
     // People in one step: these tests run no verification service, which opens later steps.
     steps: [{ partyIds: ['borrower', 'co-borrower', 'guarantor'] }, { partyIds: ['bank'] }],
     deadline: new Date(Date.now() + 86_400_000),

@@ -2,7 +2,7 @@ import { JitsuinError } from '@jitsuin/errors';
 import type { Logger } from '@jitsuin/rpc';
 import { outboxEntries } from '@jitsuin/store';
 import type { Contract } from '../domain/contract.js';
-import { hasSigned } from '../domain/progress.js';
+import { signedAll } from '../domain/progress.js';
 import { contractReminder } from '../events/payloads.js';
 import type { ContractRepository } from '../store/contracts.js';
 import type { DocumentRepository } from '../store/documents.js';
@@ -88,10 +88,11 @@ export class DeadlineScheduler {
     const step = contract.steps[stepIndex];
     if (!step) return false;
     const documents = await this.documents.findMany(contract.tenantId, contract.documents.map((d) => d.documentId));
+    const chains = documents.map((d) => ({ documentId: d.id, revisions: d.revisions }));
     const waiting = step.partyIds.filter((id) => {
       const party = contract.parties.find((p) => p.id === id)!;
-      // Organisations are sealed by the platform; people who signed every document are done.
-      return party.kind === 'PERSON' && !documents.every((d) => hasSigned(contract, party, d.revisions));
+      // Organisations are sealed by the platform; people who signed their documents are done.
+      return party.kind === 'PERSON' && !signedAll(contract, party, chains, (c) => c.revisions);
     });
     const events = waiting.length > 0 ? outboxEntries(contract.tenantId, contract.id, contractReminder(contract, stepIndex, waiting)) : [];
     const written = await this.repository.update(contract, { remindedAt: now }, events);

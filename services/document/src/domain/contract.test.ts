@@ -54,6 +54,11 @@ describe('checkDraft', () => {
     ['no documents', (d: ContractDraft) => { d.documents = []; }, /at least one document/],
     ['a past deadline', (d: ContractDraft) => { d.deadline = new Date(now.getTime() - 1); }, /future/],
     ['a bad tenant id', (d: ContractDraft) => { d.tenantId = 'a b'; }, /tenant id/],
+    ['an organisation without a seal', (d: ContractDraft) => { delete d.parties[3]!.sealId; }, /seal id/],
+    ['a person with a seal', (d: ContractDraft) => { d.parties[0]!.sealId = 'lender'; }, /card, not a seal/],
+    ['a person as certifier', (d: ContractDraft) => { d.certifyingPartyId = 'borrower'; }, /certifying party borrower must be an organisation/],
+    ['an unknown signer of a document', (d: ContractDraft) => { d.documents[0]!.signerPartyIds = ['ghost']; }, /unknown signer ghost/],
+    ['a party who signs no document', (d: ContractDraft) => { d.documents[0]!.signerPartyIds = ['borrower', 'co-borrower', 'bank']; }, /signs none: guarantor/],
   ])('refuses %s', (_what, spoil, message) => {
     const draft = mortgageDraft();
     spoil(draft);

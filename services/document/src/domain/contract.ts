@@ -53,7 +53,13 @@ export interface Party {
 export interface ContractDocument {
   documentId: string;
   title: string;
+  /** Who signs it; absent or empty: every party. */
+  signerPartyIds?: string[];
 }
+
+/** Whether `partyId` signs `document` (every party signs a document that names no signers). */
+export const signsDocument = (document: ContractDocument, partyId: string) =>
+  !document.signerPartyIds?.length || document.signerPartyIds.includes(partyId);
 
 export interface SigningStep {
   partyIds: string[];
@@ -196,7 +202,15 @@ export function checkDraft(draft: ContractDraft, now: Date): ContractDraft {
       throw invalidArgument(`document ${doc.documentId} is listed twice`);
     }
     documentIds.add(doc.documentId);
-    return { documentId: doc.documentId, title: checkText(`document ${i + 1} title`, doc.title, limits.title) };
+    const signers = [...new Set(doc.signerPartyIds ?? [])];
+    for (const id of signers) {
+      if (!partyIds.has(id)) throw invalidArgument(`document ${doc.documentId} names unknown signer ${id}`);
+    }
+    return {
+      documentId: doc.documentId,
+      title: checkText(`document ${i + 1} title`, doc.title, limits.title),
+      ...(signers.length > 0 ? { signerPartyIds: signers } : {}),
+    };
   });
 
   if (draft.steps.length === 0) throw invalidArgument('a contract needs at least one signing step');
@@ -214,6 +228,8 @@ export function checkDraft(draft: ContractDraft, now: Date): ContractDraft {
   if (unplaced.length > 0) {
     throw invalidArgument(`every party signs in a step; not placed: ${unplaced.join(', ')}`);
   }
+  const idle = [...partyIds].filter((id) => !documents.some((d) => signsDocument(d, id)));
+  if (idle.length > 0) throw invalidArgument(`every party signs a document; signs none: ${idle.join(', ')}`);
   // The platform seals for organisations: each one in a step needs the seal it seals with.
   for (const party of parties) {
     if (party.kind === 'ORGANIZATION' && !party.sealId) {

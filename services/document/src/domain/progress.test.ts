@@ -98,6 +98,31 @@ describe('contract progress', () => {
     expect(nextProgress({ ...lease, verified: [head(a), head(b)] }, [a, b])).toEqual({ state: 'PARTIALLY_SIGNED', openSteps: 2 });
   });
 
+  it('a lease: each party signs only its documents (the agent the explanation, tenant and landlord the lease)', () => {
+    const lease = mortgage({
+      kind: 'LEASE',
+      parties: [
+        { id: 'agent', kind: 'PERSON', role: 'LICENSED_AGENT', expectedFacts: { name: '伊藤　さくら' } },
+        { id: 'tenant', kind: 'PERSON', role: 'TENANT', expectedFacts: { name: '佐藤　美咲' } },
+        { id: 'landlord', kind: 'PERSON', role: 'LANDLORD', expectedFacts: { name: '高橋　健' } },
+        { id: 'agency', kind: 'ORGANIZATION', role: 'AGENCY', sealId: 'agency' },
+      ],
+      documents: [
+        { documentId: 'explanation', title: '重要事項説明書', signerPartyIds: ['agent', 'agency'] },
+        { documentId: 'lease', title: '賃貸借契約書', signerPartyIds: ['tenant', 'landlord', 'agency'] },
+      ],
+      steps: [{ partyIds: ['agent'] }, { partyIds: ['tenant', 'landlord'] }, { partyIds: ['agency'] }],
+      certifyingPartyId: undefined,
+      openSteps: 1,
+    });
+    const explanation = chain('explanation', ['SIGNATURE', 'agent']);
+    const unsigned = chain('lease');
+    expect(nextProgress({ ...lease, verified: [head(explanation), head(unsigned)] }, [explanation, unsigned])).toEqual({ state: 'PARTIALLY_SIGNED', openSteps: 2 });
+    const signed = chain('lease', ['SIGNATURE', 'landlord'], ['SIGNATURE', 'tenant']);
+    const open2 = { ...lease, state: 'PARTIALLY_SIGNED' as const, openSteps: 2 };
+    expect(nextProgress({ ...open2, verified: [head(explanation), head(signed)] }, [explanation, signed])).toEqual({ state: 'PARTIALLY_SIGNED', openSteps: 3 });
+  });
+
   it('ended contracts do not move', () => {
     const c = chain('loan', ['SEAL', 'seal:lender']);
     for (const state of ['DRAFT', 'VOIDED', 'DECLINED', 'EXPIRED', 'SEALED'] as const) {

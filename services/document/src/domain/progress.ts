@@ -1,4 +1,4 @@
-import type { Contract, ContractChange, Party, VerifiedRevision } from './contract.js';
+import { type Contract, type ContractChange, type Party, signsDocument, type VerifiedRevision } from './contract.js';
 import type { Revision } from './document.js';
 
 /**
@@ -52,13 +52,21 @@ function extendedToLta(revisions: Revision[]): boolean {
   return last?.kind === 'TIMESTAMP' && before?.kind === 'VALIDATION_DATA';
 }
 
+/** Whether `party` signed every document it signs, within `revisionsOf` each. */
+export function signedAll(contract: Contract, party: Party, chains: DocumentChain[], revisionsOf: (chain: DocumentChain) => Revision[]): boolean {
+  return contract.documents.every((d) => {
+    if (!signsDocument(d, party.id)) return true;
+    const chain = chains.find((c) => c.documentId === d.documentId);
+    return chain !== undefined && hasSigned(contract, party, revisionsOf(chain));
+  });
+}
+
 /** How many leading steps are done on every document (as verified). */
 export function stepsDone(contract: Contract, chains: DocumentChain[]): number {
-  const verified = chains.map((c) => verifiedPart(c, contract.verified));
   let done = 0;
   for (const step of contract.steps) {
     const parties = step.partyIds.map((id) => contract.parties.find((p) => p.id === id)!);
-    if (!parties.every((party) => verified.every((revisions) => hasSigned(contract, party, revisions)))) break;
+    if (!parties.every((party) => signedAll(contract, party, chains, (c) => verifiedPart(c, contract.verified)))) break;
     done++;
   }
   return done;

@@ -29,7 +29,7 @@ const contractSchema = new Schema<ContractRecord>(
         { _id: false },
       ),
     ],
-    documents: [new Schema({ documentId: String, title: String }, { _id: false })],
+    documents: [new Schema({ documentId: String, title: String, signerPartyIds: { type: [String], default: undefined } }, { _id: false })],
     steps: [new Schema({ partyIds: [String] }, { _id: false })],
     deadline: Date,
     createdAt: Date,

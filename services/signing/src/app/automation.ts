@@ -3,7 +3,7 @@ import type { EventEnvelope } from '@jitsuin/events';
 import type { Logger } from '@jitsuin/rpc';
 import type { FieldSpec, PadesLevel } from '@jitsuin/signer';
 import type { DocumentService } from '../clients/document-service.js';
-import { checkTurn, type ContractView, type DocumentView, fieldNameFor, type PartyView, sealMaker } from '../domain/contract.js';
+import { checkTurn, type ContractView, type DocumentView, fieldNameFor, type PartyView, sealMaker, signsDocument } from '../domain/contract.js';
 import type { Signing } from './signing.js';
 
 /** The field the certifying organisation's own signature goes in. */
@@ -61,14 +61,17 @@ export class ContractAutomation {
     const certifier = contract.parties.find((p) => p.id === contract.certifyingPartyId);
     if (!certifier?.sealId) return;
     const last = contract.steps.length - 1;
-    const addFields: FieldSpec[] = contract.steps.flatMap((ids, step) =>
-      ids.map((id) => ({
-        fieldName: fieldNameFor(id),
-        // The final seal locks the document: the lock must be on its field before it is signed.
-        ...(step === last && this.party(contract, id).kind === 'ORGANIZATION' ? { lock: true } : {}),
-      })),
-    );
     for (const documentId of contract.documentIds) {
+      // A field for each party who signs this document.
+      const addFields: FieldSpec[] = contract.steps.flatMap((ids, step) =>
+        ids
+          .filter((id) => signsDocument(contract, id, documentId))
+          .map((id) => ({
+            fieldName: fieldNameFor(id),
+            // The final seal locks the document: the lock must be on its field before it is signed.
+            ...(step === last && this.party(contract, id).kind === 'ORGANIZATION' ? { lock: true } : {}),
+          })),
+      );
       const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
       const first = document.revisions[1];
       if (first?.kind === 'SEAL' && first.madeBy === sealMaker(certifier.sealId)) continue;
@@ -92,7 +95,7 @@ export class ContractAutomation {
     const last = stepIndex === contract.steps.length - 1;
     for (const party of organisations) {
       if (!party.sealId) continue;
-      for (const documentId of contract.documentIds) {
+      for (const documentId of contract.documentIds.filter((id) => signsDocument(contract, party.id, id))) {
         const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
         try {
           checkTurn(contract, party, document);

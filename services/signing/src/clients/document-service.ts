@@ -82,6 +82,7 @@ function contractFromProto(contract: Contract): ContractView {
       };
     }),
     documentIds: contract.documents.map((d) => d.documentId),
+    signers: Object.fromEntries(contract.documents.map((d) => [d.documentId, [...d.signerPartyIds]])),
     steps: contract.steps.map((s) => [...s.partyIds]),
     openSteps: contract.openSteps,
     ...(contract.certifyingPartyId ? { certifyingPartyId: contract.certifyingPartyId } : {}),

@@ -41,6 +41,8 @@ export interface ContractView {
   state: ContractState;
   parties: PartyView[];
   documentIds: string[];
+  /** Who signs each document (by document id); a document not listed, or with none, every party. */
+  signers: Record<string, string[]>;
   /** Party ids per signing step; the parties of one step sign in parallel. */
   steps: string[][];
   /** Steps open so far (the document service opens them as verified signatures come in). */
@@ -112,7 +114,15 @@ export const sealMaker = (sealId: string) => `seal:${sealId}`;
  * document once. Checked when a signature is prepared and again when it is completed, so a
  * copied link or a replayed request cannot sign out of turn.
  */
+export function signsDocument(contract: ContractView, partyId: string, documentId: string): boolean {
+  const signers = contract.signers[documentId];
+  return !signers?.length || signers.includes(partyId);
+}
+
 export function checkTurn(contract: ContractView, party: PartyView, document: DocumentView): void {
+  if (!signsDocument(contract, party.id, document.id)) {
+    throw signingError('FAILED_PRECONDITION', 'NOT_YOUR_TURN', `party ${party.id} does not sign document ${document.id} of contract ${contract.id}`);
+  }
   const step = contract.steps.findIndex((ids) => ids.includes(party.id));
   if (step < 0) throw failedPrecondition(`party ${party.id} is in no signing step of contract ${contract.id}`);
   if (step >= contract.openSteps) {

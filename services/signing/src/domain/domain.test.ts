@@ -33,7 +33,8 @@ const contract = (state: ContractView['state']): ContractView => ({
     { id: 'guarantor', kind: 'PERSON', expectedFacts: { name: '鈴木　一郎' } },
     { id: 'bank', kind: 'ORGANIZATION', sealId: 'lender' },
   ],
-  documentIds: ['d1'],
+  documentIds: ['d1', 'd2'],
+  signers: { d2: ['guarantor'] },
   steps: [['borrower'], ['guarantor'], ['bank']],
   openSteps: 1,
 });
@@ -73,6 +74,10 @@ describe('contract rules', () => {
     const open3 = { ...contract('PARTIALLY_SIGNED'), openSteps: 3 };
     expect(kindOf(() => checkTurn(open3, bank, doc(['SEAL', 'seal:lender'], ['SIGNATURE', 'borrower'])))).toBe('none');
     expect(kindOf(() => checkTurn(open3, bank, doc(['SEAL', 'seal:lender'], ['SEAL', 'seal:lender'])))).toBe('FAILED_PRECONDITION');
+    // A document only some parties sign.
+    const d2 = { ...doc(), id: 'd2' };
+    expect(kindOf(() => checkTurn({ ...contract('SENT'), openSteps: 2 }, person('guarantor'), d2))).toBe('none');
+    expect(kindOf(() => checkTurn(contract('SENT'), person('borrower'), d2))).toBe('FAILED_PRECONDITION');
   });
 
   it('signs only the head of a document of the contract', () => {
