@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { isServing } from '@jitsuin/rpc';
+import { createTestPki, openTestPki, type TestPki } from '@jitsuin/testkit/pki';
 import { bundleService } from './bundle.js';
 import {
   ensureInfra,
@@ -16,9 +18,64 @@ import {
 } from '@jitsuin/testkit/infra';
 
 /**
- * The platform on one machine: Kafka and FerretDB (packages/testkit/infra), then every
- * service as its own process, each started once and reused while it is healthy.
+ * The platform on one machine: Kafka and FerretDB (packages/testkit/infra), a test JPKI PKI
+ * with its CRL, OCSP and TSA servers (the demos' cards, the lender's and the agency's seals),
+ * then every service as its own process, each started once and reused while it is healthy.
  */
+
+/** Where the platform's test PKI lives, and the port its certificates point at. */
+export const platformPkiDir = path.join(repoRoot, '.jitsuin', 'pki');
+const PKI_PORT = Number(process.env.JITSUIN_PKI_PORT ?? 8070);
+
+/** The platform's test PKI, made on first use (its certificates name the port it is served on). */
+export async function platformPki(log?: Log): Promise<TestPki> {
+  const baseUrl = `http://127.0.0.1:${PKI_PORT}`;
+  if (existsSync(path.join(platformPkiDir, 'manifest.json'))) {
+    const pki = openTestPki(platformPkiDir);
+    if (new URL(pki.manifest.baseUrl).port === String(PKI_PORT)) return pki;
+    log?.(`pki: the test PKI in ${platformPkiDir} points at ${pki.manifest.baseUrl}; making a new one for ${baseUrl}`);
+  }
+  log?.(`pki: making a test JPKI PKI in ${platformPkiDir}`);
+  return createTestPki(platformPkiDir, { baseUrl });
+}
+
+const pkiServerBundle = path.join(repoRoot, '.jitsuin', 'pki-server', 'main.mjs');
+
+function pkiServerSpec(pki: TestPki): ServiceSpec {
+  return {
+    name: 'pki',
+    host: '127.0.0.1',
+    ports: [PKI_PORT],
+    address: pki.manifest.baseUrl,
+    pidFile: path.join(runDir, 'pki.pid'),
+    logFile: path.join(runDir, 'pki.log'),
+    startTimeoutMs: 30_000,
+    stopTimeoutMs: 10_000,
+    isOurs: (cmdline) => cmdline.includes(pkiServerBundle),
+    prepare: async () => ({
+      command: process.execPath,
+      args: [await bundleService('packages/testkit/src/pki/serve-main.ts', pkiServerBundle)],
+      cwd: repoRoot,
+      env: { ...process.env, PKI_DIR: pki.dir, PKI_PORT: String(PKI_PORT) },
+    }),
+    probe: async () => {
+      const res = await fetch(`${pki.manifest.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
+      if (!res.ok) throw new Error(`the test PKI answers ${res.status}`);
+    },
+  };
+}
+
+/** What the services need of the test PKI: its TSA, the seals' keys, the roots to trust. */
+function pkiEnv(pki: TestPki): Record<string, string> {
+  const file = (rel: string) => path.join(pki.dir, rel);
+  const seals = Object.fromEntries(Object.values(pki.manifest.seals).map((seal) => [seal.id, { p12: file(seal.p12), password: seal.password }]));
+  return {
+    TSA_URL: pki.manifest.urls.tsa,
+    SEALS: JSON.stringify(seals),
+    SIGNING_CA_CERTS: file(pki.manifest.trust.jpkiSigning),
+    TRUST_ANCHORS: file(pki.manifest.trust.all),
+  };
+}
 
 interface PlatformService {
   name: string;
@@ -82,7 +139,7 @@ const SERVICES: PlatformService[] = [
 /** Beside the service's own node_modules, where the bundle finds what it leaves external. */
 const bundleOf = (service: PlatformService) => path.join(repoRoot, 'services', service.name, 'dist/main.mjs');
 
-function specOf(service: PlatformService, infra?: { kafkaBrokers: string[]; mongoUrl: string }): ServiceSpec {
+function specOf(service: PlatformService, infra?: { kafkaBrokers: string[]; mongoUrl: string }, pki?: TestPki): ServiceSpec {
   const port = Number(process.env[service.portEnv] ?? service.defaultPort);
   const address = `127.0.0.1:${port}`;
   return {
@@ -103,6 +160,7 @@ function specOf(service: PlatformService, infra?: { kafkaBrokers: string[]; mong
       cwd: repoRoot,
       env: {
         ...service.envDefaults,
+        ...(pki && pkiEnv(pki)),
         ...process.env,
         [service.portEnv]: String(port),
         ...(infra && { KAFKA_BROKERS: infra.kafkaBrokers.join(','), MONGO_URL: infra.mongoUrl }),
@@ -116,8 +174,10 @@ function specOf(service: PlatformService, infra?: { kafkaBrokers: string[]; mong
 
 export async function up(log: Log): Promise<ServiceStatus[]> {
   const infra = await ensureInfra({ log });
+  const pki = await platformPki(log);
+  if ((await startService(pkiServerSpec(pki), log)).reused) log('pki: already running');
   for (const service of SERVICES) {
-    const { reused } = await startService(specOf(service, infra), log);
+    const { reused } = await startService(specOf(service, infra, pki), log);
     if (reused) log(`${service.name}: already running`);
   }
   return status();
@@ -126,11 +186,13 @@ export async function up(log: Log): Promise<ServiceStatus[]> {
 /** Services first (they finish their work and flush their outboxes), then the infrastructure. */
 export async function down(log: Log): Promise<void> {
   for (const service of [...SERVICES].reverse()) await stopService(specOf(service), log);
+  if (existsSync(path.join(platformPkiDir, 'manifest.json'))) await stopService(pkiServerSpec(openTestPki(platformPkiDir)), log);
   await stopInfra(log);
 }
 
 export async function status(): Promise<ServiceStatus[]> {
   const infra = await infraStatus();
   const services = await Promise.all(SERVICES.map((s) => serviceStatus(specOf(s))));
-  return [...infra, ...services];
+  const pki = existsSync(path.join(platformPkiDir, 'manifest.json')) ? [await serviceStatus(pkiServerSpec(openTestPki(platformPkiDir)))] : [];
+  return [...infra, ...pki, ...services];
 }
