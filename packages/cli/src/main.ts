@@ -1,4 +1,5 @@
 import { InfraError } from '@jitsuin/testkit/infra';
+import { DEMO_USAGE, demoCommand } from './commands/demo.js';
 import { pki } from './commands/pki.js';
 import { SIGN_USAGE, signCommand } from './commands/sign.js';
 import { VERIFY_USAGE, verifyCommand } from './commands/verify.js';
@@ -21,6 +22,8 @@ const USAGE = `usage: ./jitsuin COMMAND
                                   the same with a test PKI's card simulator (./jitsuin sign --help)
   verify FILE.pdf [--trust PEM_FILE_OR_DIR]... [--json] [--offline] [--at ISO-8601] [--lang ja|en]
                                   validate every signature (./jitsuin verify --help); exit 0 only if all pass
+  demo mortgage|lease             a whole contract against the running platform (after ./jitsuin up):
+                                  cards sign in turn, the platform seals, B-LTA, verified, completed
 `;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -51,6 +54,12 @@ async function main(args: string[]): Promise<number> {
         return 0;
       }
       return signCommand(args.slice(1));
+    case 'demo':
+      if (args[1] === '--help' || args[1] === 'help') {
+        process.stdout.write(DEMO_USAGE);
+        return 0;
+      }
+      return demoCommand(args.slice(1));
     case 'verify':
       if (args[1] === '--help' || args[1] === 'help') {
         process.stdout.write(VERIFY_USAGE);
