@@ -1,8 +1,7 @@
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import { children, DerError, expectTag, readOid, readTlv, TAG } from '@jitsuin/der';
 import { JitsuinError } from '@jitsuin/errors';
 import { readBasic4Facts } from './basic4.js';
-import { type CertificateInput, extensionValue, findExtension, toCertificate } from './cert.js';
+import { type CertificateInput, type CertificateView, readCertificate } from './cert.js';
 import { JPKI_SIGNING_POLICY, JPKI_TEST_SIGNING_POLICY, OID } from './oids.js';
 
 export type ProfileProblemCode =
@@ -40,39 +39,55 @@ function bitLength(bytes: Uint8Array): number {
   return first === undefined ? 0 : (bytes.length - i - 1) * 8 + (32 - Math.clz32(first));
 }
 
-function rsaModulusBits(cert: pkijs.Certificate): number | undefined {
-  const spki = cert.subjectPublicKeyInfo;
-  if (spki.algorithm.algorithmId !== OID.rsaEncryption) return undefined;
-  const asn1 = asn1js.fromBER(spki.subjectPublicKey.valueBlock.valueHexView);
-  if (asn1.offset === -1) return 0;
+/** The RSA modulus length of the key, 0 when the RSA key does not parse, undefined for another key type. */
+function rsaModulusBits(cert: CertificateView): number | undefined {
+  if (cert.publicKeyAlgorithm !== OID.rsaEncryption) return undefined;
+  const what = 'the RSA public key';
   try {
-    const key = new pkijs.RSAPublicKey({ schema: asn1.result });
-    return bitLength(key.modulus.valueBlock.valueHexView);
-  } catch {
-    return 0;
+    // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+    const [modulus, exponent] = children(expectTag(readTlv(cert.publicKey, 0, what), TAG.sequence, what), what);
+    expectTag(exponent, TAG.integer, what);
+    return bitLength(expectTag(modulus, TAG.integer, what).content);
+  } catch (err) {
+    if (err instanceof DerError) return 0;
+    throw err;
   }
 }
 
-function policies(cert: pkijs.Certificate): string[] | undefined {
-  const ext = findExtension(cert, OID.certificatePolicies);
-  const value = ext && extensionValue(ext);
+/** The policy identifiers of the certificatePolicies extension; undefined when absent or malformed. */
+function policies(cert: CertificateView): string[] | undefined {
+  const value = cert.extensions.get(OID.certificatePolicies)?.value;
   if (!value) return undefined;
+  const what = 'the certificate policies';
   try {
-    return new pkijs.CertificatePolicies({ schema: value }).certificatePolicies.map((p) => p.policyIdentifier);
-  } catch {
-    return undefined;
+    // certificatePolicies ::= SEQUENCE OF PolicyInformation { policyIdentifier OID, policyQualifiers OPTIONAL }
+    return children(expectTag(readTlv(value, 0, what), TAG.sequence, what), what).map((info) => readOid(expectTag(children(expectTag(info, TAG.sequence, what), what)[0], TAG.oid, what), what));
+  } catch (err) {
+    if (err instanceof DerError) return undefined;
+    throw err;
   }
 }
 
-function checkKeyUsage(cert: pkijs.Certificate, problems: ProfileProblem[]): void {
-  const ext = findExtension(cert, OID.keyUsage);
-  const value = ext && extensionValue(ext);
-  if (!ext || !(value instanceof asn1js.BitString)) {
+/** The keyUsage BIT STRING's content (unused-bits octet first), undefined when it is not one. */
+function keyUsageBits(value: Buffer): Buffer | undefined {
+  try {
+    const bits = readTlv(value, 0, 'the key usage');
+    return bits.tag === TAG.bitString && bits.content.length > 0 ? bits.content : undefined;
+  } catch (err) {
+    if (err instanceof DerError) return undefined;
+    throw err;
+  }
+}
+
+function checkKeyUsage(cert: CertificateView, problems: ProfileProblem[]): void {
+  const ext = cert.extensions.get(OID.keyUsage);
+  const bits = ext && keyUsageBits(ext.value);
+  if (!ext || !bits) {
     problems.push({ code: 'KEY_USAGE_MISSING', message: 'the certificate has no keyUsage extension; a JPKI signing certificate has digitalSignature and nonRepudiation' });
     return;
   }
   if (!ext.critical) problems.push({ code: 'KEY_USAGE_NOT_CRITICAL', message: 'the keyUsage extension is not marked critical' });
-  const first = value.valueBlock.valueHexView[0] ?? 0;
+  const first = bits[1] ?? 0;
   const missing = [(first & 0x80) === 0 && 'digitalSignature', (first & 0x40) === 0 && 'nonRepudiation'].filter(Boolean);
   if (missing.length > 0) {
     problems.push({ code: 'KEY_USAGE_BITS', message: `the keyUsage lacks ${missing.join(' and ')}: this is not a signing certificate (an authentication certificate has digitalSignature only)` });
@@ -85,15 +100,15 @@ function checkKeyUsage(cert: pkijs.Certificate, problems: ProfileProblem[]): voi
  * when allowed) and the basic-4 facts. Chain, validity and revocation are the verifier's job.
  */
 export function checkJpkiSigningCertificate(input: CertificateInput, options: { allowTestHierarchy?: boolean } = {}): ProfileCheck {
-  const cert = toCertificate(input);
+  const cert = readCertificate(input);
   const problems: ProfileProblem[] = [];
 
   const bits = rsaModulusBits(cert);
   if (bits === undefined) problems.push({ code: 'KEY_NOT_RSA', message: 'the certificate\'s key is not RSA' });
   else if (bits < MIN_RSA_BITS) problems.push({ code: 'KEY_TOO_SHORT', message: `the certificate's RSA key has ${bits} bits; at least ${MIN_RSA_BITS} are required` });
 
-  if (cert.signatureAlgorithm.algorithmId !== OID.sha256WithRSAEncryption || cert.signature.algorithmId !== OID.sha256WithRSAEncryption) {
-    problems.push({ code: 'SIGNATURE_ALGORITHM', message: `the certificate is signed with ${cert.signatureAlgorithm.algorithmId}, not sha256WithRSAEncryption` });
+  if (cert.signatureAlgorithm !== OID.sha256WithRSAEncryption || cert.tbsSignatureAlgorithm !== OID.sha256WithRSAEncryption) {
+    problems.push({ code: 'SIGNATURE_ALGORITHM', message: `the certificate is signed with ${cert.signatureAlgorithm}, not sha256WithRSAEncryption` });
   }
 
   checkKeyUsage(cert, problems);
@@ -108,7 +123,7 @@ export function checkJpkiSigningCertificate(input: CertificateInput, options: { 
   }
 
   try {
-    if (!readBasic4Facts(cert)) problems.push({ code: 'NO_BASIC4_FACTS', message: 'the certificate carries no basic-4 facts (name, address, date of birth, gender): an authentication certificate cannot sign' });
+    if (!readBasic4Facts(cert.der)) problems.push({ code: 'NO_BASIC4_FACTS', message: 'the certificate carries no basic-4 facts (name, address, date of birth, gender): an authentication certificate cannot sign' });
   } catch (err) {
     if (!(err instanceof JitsuinError)) throw err;
     problems.push({ code: 'BASIC4_MALFORMED', message: err.message });
