@@ -4,7 +4,8 @@ import {
   checkJpkiSigningCertificate,
   compareFacts,
   readBasic4Facts,
-  toCertificate,
+  readCertificate,
+  serialHexOf,
   type ComparableFact,
 } from '@jitsuin/jpki';
 import type { ExpectedFacts } from './contract.js';
@@ -46,8 +47,10 @@ export function checkCardCertificate(
   options: { allowTestHierarchy: boolean; now: Date },
 ): CheckedCertificate {
   if (der.length === 0) throw invalidArgument('the signer certificate (DER, as read from the card) is required');
-  const cert = toCertificate(der);
-  const profile = checkJpkiSigningCertificate(cert, { allowTestHierarchy: options.allowTestHierarchy });
+  // Read from the DER (@jitsuin/der), not parsed with pkijs: a fraction of a millisecond instead of
+  // 2.5 ms per certificate (about 50 ms for a process's first).
+  const cert = readCertificate(der);
+  const profile = checkJpkiSigningCertificate(der, { allowTestHierarchy: options.allowTestHierarchy });
   if (!profile.ok) {
     throw signingError(
       'INVALID_ARGUMENT',
@@ -56,14 +59,14 @@ export function checkCardCertificate(
     );
   }
   const now = options.now.getTime();
-  if (now < cert.notBefore.value.getTime()) {
+  if (now < cert.notBefore.getTime()) {
     throw signingError('FAILED_PRECONDITION', 'CERTIFICATE_EXPIRED', 'the certificate is not valid yet');
   }
-  if (now > cert.notAfter.value.getTime()) {
+  if (now > cert.notAfter.getTime()) {
     // The end date follows the holder's birthday: not quoted.
     throw signingError('FAILED_PRECONDITION', 'CERTIFICATE_EXPIRED', 'the certificate has expired: the card holder must renew it at their municipal office');
   }
-  const facts = readBasic4Facts(cert);
+  const facts = readBasic4Facts(der);
   if (!facts) throw signingError('INVALID_ARGUMENT', 'NOT_A_SIGNING_CERTIFICATE', 'the certificate carries no basic-4 facts');
   const differing = compareFacts(
     {
@@ -79,7 +82,7 @@ export function checkCardCertificate(
 }
 
 export function serialOf(der: Buffer): string {
-  return Buffer.from(toCertificate(der).serialNumber.valueBlock.valueHexView).toString('hex').toUpperCase();
+  return serialHexOf(der);
 }
 
 /**
