@@ -81,15 +81,19 @@ async function consume(
   return consumer;
 }
 
-/** Reads the dead-letter topic from the start, keeping the letters whose key is `subject`. */
-async function readDeadLetters(subject: string) {
+/**
+ * Reads the dead-letter topic from the start, keeping the letters whose key is `subject` from
+ * consumer group `groupId`: other consumers of the topic (services under test elsewhere, or a
+ * running platform) may dead-letter the same message, each under its own group.
+ */
+async function readDeadLetters(subject: string, groupId: string) {
   const messages: KafkaMessage[] = [];
   const consumer = kafka.consumer({ groupId: unique('dlq-reader'), maxWaitTimeInMs: 500 });
   await consumer.connect();
   await consumer.subscribe({ topic: Topics.deadLetter, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
-      if (message.key?.toString() === subject) messages.push(message);
+      if (message.key?.toString() === subject && header(message, 'dlq-consumer-group') === groupId) messages.push(message);
     },
   });
   return { messages, stop: () => consumer.disconnect() };
@@ -163,7 +167,7 @@ describe('EventPublisher + EventConsumer against Kafka', () => {
     expect(badCalls).toBe(3);
     expect(handled).toEqual([good.id]);
 
-    const dlq = await readDeadLetters(subject);
+    const dlq = await readDeadLetters(subject, groupId);
     try {
       await until(() => dlq.messages.length >= 1, 'the dead letter');
       await new Promise((r) => setTimeout(r, 500));
@@ -185,13 +189,18 @@ describe('EventPublisher + EventConsumer against Kafka', () => {
 
   it('dead-letters an INVALID_ARGUMENT handler error without retrying', async () => {
     const subject = unique('contract');
+    const groupId = unique('g');
     let calls = 0;
-    await consume(subject, async () => {
-      calls++;
-      throw invalidArgument('the contract is not in a state that accepts this event');
-    });
+    await consume(
+      subject,
+      async () => {
+        calls++;
+        throw invalidArgument('the contract is not in a state that accepts this event');
+      },
+      { groupId },
+    );
     await publisher.publish([stepOpened(subject, 0)]);
-    const dlq = await readDeadLetters(subject);
+    const dlq = await readDeadLetters(subject, groupId);
     try {
       await until(() => dlq.messages.length === 1, 'the dead letter');
       expect(calls).toBe(1);
@@ -203,10 +212,15 @@ describe('EventPublisher + EventConsumer against Kafka', () => {
 
   it('dead-letters a malformed message without calling the handler, then goes on', async () => {
     const subject = unique('contract');
+    const groupId = unique('g');
     const calls: string[] = [];
-    await consume(subject, async (e) => {
-      calls.push(e.id);
-    });
+    await consume(
+      subject,
+      async (e) => {
+        calls.push(e.id);
+      },
+      { groupId },
+    );
     const garbage = Buffer.from('this is not a protobuf envelope');
     await rawProducer.send({ topic: Topics.contract, messages: [{ key: subject, value: garbage }] });
     const next = stepOpened(subject, 1);
@@ -214,7 +228,7 @@ describe('EventPublisher + EventConsumer against Kafka', () => {
     await until(() => calls.length === 1, 'the next event');
     expect(calls).toEqual([next.id]);
 
-    const dlq = await readDeadLetters(subject);
+    const dlq = await readDeadLetters(subject, groupId);
     try {
       await until(() => dlq.messages.length === 1, 'the dead letter');
       const letter = dlq.messages[0]!;
@@ -278,6 +292,7 @@ describe('EventPublisher + EventConsumer against Kafka', () => {
 describe('size limits against Kafka', () => {
   it('carries an event just under MAX_EVENT_BYTES, and dead-letters it whole', async () => {
     const subject = unique('contract');
+    const groupId = unique('g');
     let calls = 0;
     await consume(
       subject,
@@ -285,7 +300,7 @@ describe('size limits against Kafka', () => {
         calls++;
         throw new Error('always');
       },
-      { maxAttempts: 1 },
+      { groupId, maxAttempts: 1 },
     );
     const big = newEvent({
       tenantId: 'tenant-test',
@@ -298,7 +313,7 @@ describe('size limits against Kafka', () => {
     const bytes = encodeEvent(big);
     expect(bytes.length).toBeGreaterThan(MAX_EVENT_BYTES - 300);
     await publisher.publish([big]);
-    const dlq = await readDeadLetters(subject);
+    const dlq = await readDeadLetters(subject, groupId);
     try {
       await until(() => dlq.messages.length === 1, 'the dead letter');
       expect(calls).toBe(1);

@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
 import { createKafka, ensureTopics, EventConsumer, type EventEnvelope, type Topic } from '@jitsuin/events';
 import {
@@ -19,7 +17,6 @@ import {
 } from '@jitsuin/proto/document/v1/document';
 import { SigningServiceClient, type RevisionRef } from '@jitsuin/proto/signing/v1/signing';
 import { callClientStream, callUnary, createLogger } from '@jitsuin/rpc';
-import { PdfDict, PdfDocument, PdfString } from '@jitsuin/pdf';
 import { makePdf } from '@jitsuin/testkit';
 import {
   CARD_FILES,
@@ -39,7 +36,6 @@ import { readConfig, type SigningConfig } from '../src/config.js';
 import { connectStore } from '@jitsuin/store';
 import { startSigningService, type RunningSigningService } from '../src/service.js';
 
-const exec = promisify(execFile);
 
 /** A database of its own for each test file, on the shared FerretDB. */
 function databaseUrl(prefix: string): string {
@@ -253,50 +249,6 @@ export async function pdfsig(world: World, pdf: Buffer): Promise<{ validity: str
   await writeFile(file, pdf);
   const { out } = await pdfsigOf(file);
   return { validity: [...out.matchAll(/Signature Validation: (.*)/g)].map((m) => m[1]!.trim()), out };
-}
-
-/** DER length of the element at the start of `bytes` (a /Contents value is DER, then zero padding). */
-function derLength(bytes: Buffer): number {
-  const first = bytes[1]!;
-  if (first < 0x80) return 2 + first;
-  const count = first & 0x7f;
-  let length = 0;
-  for (let i = 0; i < count; i++) length = length * 256 + bytes[2 + i]!;
-  return 2 + count + length;
-}
-
-/**
- * Every document timestamp of the PDF checked by Debian's openssl (`openssl ts -verify`): the
- * token over the bytes its /ByteRange covers, its TSA chained to the test organisation root.
- * pdfsig cannot validate document timestamps (it says "not yet verified").
- */
-export async function verifyDocumentTimestamps(world: World, pdf: Buffer): Promise<{ field: string; out: string }[]> {
-  const doc = PdfDocument.open(pdf);
-  const results: { field: string; out: string }[] = [];
-  for (const field of doc.signatureFields()) {
-    if (field.signature?.type !== 'DocTimeStamp' || !field.signature.ref) continue;
-    const dict = doc.getObject(field.signature.ref);
-    const contents = dict instanceof PdfDict ? doc.resolve(dict.get('Contents')) : undefined;
-    if (!(contents instanceof PdfString)) throw new Error(`document timestamp ${field.name} has no /Contents`);
-    const range = field.signature.byteRange!;
-    const covered = Buffer.concat([pdf.subarray(range[0]!, range[0]! + range[1]!), pdf.subarray(range[2]!, range[2]! + range[3]!)]);
-    const id = randomUUID().slice(0, 8);
-    const data = join(world.root, `ts-${id}.data`);
-    const token = join(world.root, `ts-${id}.der`);
-    await writeFile(data, covered);
-    await writeFile(token, contents.bytes.subarray(0, derLength(contents.bytes)));
-    const ca = join(world.pkiDir, world.manifest.trust.organisation);
-    let out: string;
-    try {
-      const r = await exec('openssl', ['ts', '-verify', '-data', data, '-in', token, '-token_in', '-CAfile', ca], { encoding: 'utf8' });
-      out = `${r.stdout}${r.stderr}`;
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string };
-      out = `${e.stdout ?? ''}${e.stderr ?? ''}`;
-    }
-    results.push({ field: field.name, out: out.trim() });
-  }
-  return results;
 }
 
 /** A consumer of one topic that keeps the events of one tenant, in arrival order. */
