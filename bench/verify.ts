@@ -6,13 +6,10 @@
 //
 // The files: makePdf(size) (one page, the bulk an incompressible stream), signed N times with
 // the project's signer and the test PKI (card signatures of four sample people and the lender's
-// seal in turn, each in a new invisible field, B-T with the PKI's TSA), then B-LT: one DSS update
-// with the certificates, OCSP responses and CRLs of every signer and TSA chain, made as extend()
-// makes it (pades collectValidationData, pdf appendDss). Not extend() itself: from 17 signatures
-// on it refuses (pades' collectValidationData counts the certificates, 4 per signature, before
-// removing duplicates: "80 certificates is more than the 64"), so the bench de-duplicates first.
-// One file per N, each a prefix of the same signing sequence. The PKI's servers are stopped
-// before anything is timed.
+// seal in turn, each in a new invisible field, B-T with the PKI's TSA), then B-LT with the
+// signer's extend(): one DSS update with the certificates, OCSP responses and CRLs of every
+// signer and TSA chain. One file per N, each a prefix of the same signing sequence. The PKI's
+// servers are stopped before anything is timed.
 //
 // Revocation "answered from cache": offline from the DSS. Every tool validates every signature
 // with no network at all, from the revocation data the file embeds:
@@ -175,9 +172,8 @@ function versions(py: string) {
 async function makeFiles(work: string, args: Args): Promise<{ files: { sizeMiB: number; sigs: number; file: string; bytes: number }[]; trust: string }> {
   const { createTestPki, startPkiServers, freePort, CardSimulator, CARD_FILES } = await import('@jitsuin/testkit/pki');
   const { makePdf } = await import('@jitsuin/testkit');
-  const { signWith } = await import('@jitsuin/signer');
-  const { Pkcs12Signer, parseSignedData, collectValidationData, httpRevocationFetchers } = await import('@jitsuin/pades');
-  const { PdfDocument, PdfDict, PdfString, appendDss } = await import('@jitsuin/pdf');
+  const { extend, signWith } = await import('@jitsuin/signer');
+  const { Pkcs12Signer } = await import('@jitsuin/pades');
   const port = await freePort();
   const pki = await createTestPki(path.join(work, 'pki'), { baseUrl: `http://127.0.0.1:${port}` });
   const servers = await startPkiServers(pki.dir, { port });
@@ -194,21 +190,6 @@ async function makeFiles(work: string, args: Args): Promise<{ files: { sizeMiB: 
     const seal = pki.manifest.seals.lender!;
     signers.push(await Pkcs12Signer.open(readFileSync(path.join(pki.dir, seal.p12)), seal.password));
 
-    // B-LT as extend() makes it (one DSS update: certificates, OCSP responses, CRLs for every
-    // signer and TSA chain), with the certificates de-duplicated first; see the header.
-    const withDss = async (pdf: Buffer): Promise<Buffer> => {
-      const doc = PdfDocument.open(pdf);
-      const certs = new Map<string, Buffer>();
-      for (const field of doc.signatureFields().filter((f) => f.signed && f.signature?.ref)) {
-        const contents = doc.resolve((doc.getObject(field.signature!.ref!) as InstanceType<typeof PdfDict>).get('Contents')) as InstanceType<typeof PdfString>;
-        const sd = parseSignedData(contents.bytes);
-        const found = [...sd.certificates, ...sd.signerInfos.flatMap((si) => si.signatureTimestampTokens.flatMap((t) => parseSignedData(t).certificates))];
-        for (const c of found) certs.set(c.toString('base64'), c);
-      }
-      const data = await collectValidationData({ certificates: [...certs.values()], fetch: httpRevocationFetchers(), requireAll: true });
-      return Buffer.concat(appendDss(doc, { certs: data.certs, crls: data.crls, ocsps: data.ocsps }).parts);
-    };
-
     const files: { sizeMiB: number; sigs: number; file: string; bytes: number }[] = [];
     for (const sizeMiB of args.sizes) {
       let doc: Buffer = makePdf(Math.round(sizeMiB * MiB), 'Jitsuin benchmark: mortgage loan agreement');
@@ -216,7 +197,7 @@ async function makeFiles(work: string, args: Args): Promise<{ files: { sizeMiB: 
       for (let i = 1; i <= args.sigs.at(-1)!; i++) {
         doc = Buffer.concat((await signWith(doc, signers[(i - 1) % signers.length]!, { placement: { fieldName: `Signer${i}` }, level: 'B-T', tsaUrl: servers.urls.tsa })).parts);
         if (!args.sigs.includes(i)) continue;
-        const lt = await withDss(doc);
+        const lt = Buffer.concat((await extend(doc, 'B-LT', { requireRevocationData: true })).parts);
         const file = path.join(work, `verify-${sizeMiB}mib-${i}sig.pdf`);
         writeFileSync(file, lt);
         files.push({ sizeMiB, sigs: i, file, bytes: lt.length });

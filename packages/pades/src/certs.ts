@@ -39,7 +39,8 @@ export function pemCertificates(pem: string): Buffer[] {
   return [...pem.matchAll(PEM)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
 }
 
-function toDer(input: CertificateBytes, what: string): Buffer {
+/** A certificate's DER from what callers give: DER (copied), or the first PEM block of a text. */
+export function certificateDer(input: CertificateBytes, what: string): Buffer {
   if (typeof input === 'string') {
     const [first] = pemCertificates(input);
     if (!first) throw padesError('INVALID_ARGUMENT', 'BAD_CERTIFICATE', `${what} is text but holds no PEM CERTIFICATE block`);
@@ -64,7 +65,7 @@ const PARSED_CERTS_KEPT = 64;
 /** Parses a certificate (DER or PEM); `what` names it in errors ("the signer's certificate"). */
 export function parseCert(input: CertInput, what = 'the certificate'): Cert {
   if (typeof input === 'object' && 'x509' in input) return input;
-  const der = toDer(input, what);
+  const der = certificateDer(input, what);
   if (der.length > LIMITS.certificateBytes) {
     throw padesError('INVALID_ARGUMENT', 'TOO_LARGE', `${what} is ${der.length} bytes; certificates over ${LIMITS.certificateBytes} bytes are refused`);
   }

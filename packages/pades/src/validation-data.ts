@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { ensurePkiEngine } from '@jitsuin/jpki';
-import { type Cert, type CertificateBytes, type CertInput, isSelfSigned, issuedBy, parseCert, uniqueCerts } from './certs.js';
+import { type Cert, type CertificateBytes, certificateDer, type CertInput, isSelfSigned, issuedBy, parseCert, uniqueCerts } from './certs.js';
 import { parseGeneralizedTime, verifyWithAlgorithm } from './cms-verify.js';
 import { children, expectTag, isContext, readOid, readOne, TAG, type Tlv } from '@jitsuin/der';
 import { PadesError, padesError } from './errors.js';
@@ -314,10 +314,18 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * delegated OCSP responders with id-pkix-ocsp-nocheck.
  */
 export async function collectValidationData(o: CollectOptions): Promise<ValidationData> {
-  if (o.certificates.length > LIMITS.certificates) {
-    throw padesError('INVALID_ARGUMENT', 'TOO_LARGE', `${o.certificates.length} certificates is more than the ${LIMITS.certificates} validation data is collected for`);
+  // Repeats first: a document's signatures share chains (20 card signatures give 80 certificates
+  // of which a handful differ), so the limit is on distinct certificates, checked before parsing.
+  const distinct = new Map<string, { der: Buffer; index: number }>();
+  o.certificates.forEach((c, index) => {
+    const der = certificateDer(c, `certificate ${index + 1}`);
+    const key = createHash('sha256').update(der).digest('base64');
+    if (!distinct.has(key)) distinct.set(key, { der, index });
+  });
+  if (distinct.size > LIMITS.certificates) {
+    throw padesError('INVALID_ARGUMENT', 'TOO_LARGE', `${distinct.size} distinct certificates is more than the ${LIMITS.certificates} validation data is collected for`);
   }
-  const certs = uniqueCerts(o.certificates.map((c, i) => parseCert(c, `certificate ${i + 1}`)));
+  const certs = [...distinct.values()].map(({ der, index }) => parseCert(der, `certificate ${index + 1}`));
   const useOcsp = o.sources?.ocsp ?? true;
   const useCrl = o.sources?.crl ?? true;
   const requireAll = o.requireAll ?? true;

@@ -306,6 +306,30 @@ describe('validation data (B-LT)', () => {
   });
 });
 
+describe('validation data for many signatures', () => {
+  it('counts distinct certificates against its limit: the same chains given 20 times over are collected once', async () => {
+    const signer = await f.card('yamada-hanako');
+    const other = await f.card('ito-sakura');
+    // What extend() gives for a document of 20 signatures: each one's chain, repeats and all
+    // (here 40 as DER and 30 more as PEM: 70 given, 4 distinct).
+    const given: (Buffer | string)[] = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? [signer.certificate, ...signer.chain] : [other.certificate, ...other.chain])).flat();
+    given.push(...given.slice(0, 30).map((c) => pemOf(c as Buffer)));
+    expect(given.length).toBeGreaterThan(64);
+    const vd = await collectValidationData({ certificates: given, fetch: httpRevocationFetchers() });
+    const distinct = new Set([signer.certificate, ...signer.chain, other.certificate, ...other.chain].map((c) => c.toString('hex')));
+    expect(vd.certs.filter((c) => distinct.has(c.toString('hex')))).toHaveLength(distinct.size);
+    expect(new Set(vd.certs.map((c) => c.toString('hex'))).size).toBe(vd.certs.length);
+    expect(vd.statuses.filter((s) => s.status === 'good').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('refuses more distinct certificates than its limit before parsing any', async () => {
+    const distinct = Array.from({ length: 65 }, () => randomBytes(32));
+    const err = await caught(collectValidationData({ certificates: distinct, fetch: httpRevocationFetchers() }));
+    expect(err).toMatchObject({ kind: 'INVALID_ARGUMENT', code: 'TOO_LARGE' });
+    expect(err.message).toBe('65 distinct certificates is more than the 64 validation data is collected for');
+  });
+});
+
 describe('placeholder size', () => {
   it('is exact for B-B and an upper bound for B-T, for every sample card and seal', async () => {
     const tokenBytes = await probeTimestampTokenSize(tsaUrl);

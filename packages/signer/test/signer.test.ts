@@ -158,6 +158,26 @@ describe('card flow: prepare, sign elsewhere, complete', () => {
   });
 });
 
+describe('many signatures', () => {
+  it('extends a document of 20 B-T signatures to B-LT and B-LTA (80 certificates given, a few distinct)', async () => {
+    let pdf = makePdf(4096);
+    const signers = [taro, hanako, seal];
+    for (let i = 1; i <= 20; i++) {
+      pdf = Buffer.concat((await signWith(pdf, signers[i % signers.length]!, { placement: { fieldName: `Signer${i}` }, level: 'B-T', tsaUrl: f.tsaUrl })).parts);
+    }
+    const distinct = new Set(signers.flatMap((s) => [s.certificate, ...s.chain]).map((c) => Buffer.from(c).toString('hex')));
+    for (const level of ['B-LT', 'B-LTA'] as const) {
+      const result = await extend(pdf, level, level === 'B-LTA' ? { tsaUrl: f.tsaUrl } : {});
+      const doc = PdfDocument.open(Buffer.concat(result.parts));
+      const dss = doc.resolveDict(doc.catalog.get('DSS'), 'DSS')!;
+      const certs = doc.resolveArray(dss.get('Certs'), 'Certs')!.map((r) => doc.decodeStream(doc.resolve(r) as PdfStream).toString('hex'));
+      expect(new Set(certs).size).toBe(certs.length);
+      expect(certs.filter((c) => distinct.has(c))).toHaveLength(distinct.size);
+      expect(doc.signatureFields().filter((s) => s.signed)).toHaveLength(level === 'B-LTA' ? 21 : 20);
+    }
+  }, 120_000);
+});
+
 describe('bad input: a specific typed error, nothing written', () => {
   let pdf: Buffer;
   let before: string;
