@@ -39,7 +39,12 @@ export function createKafka(opts: KafkaOptions): Kafka {
       typeof opts.logLevel === 'number' ? opts.logLevel : KafkaLogLevel[opts.logLevel ?? 'WARN'],
     logCreator: () => (entry) => {
       if (entry.log.message === BOUNDED_RETRIES_WARNING) return;
-      log(toRecord(entry));
+      const record = toRecord(entry);
+      // A group member finding the group rebalancing is how a group changes hands, not a fault:
+      // kafkajs logs each such heartbeat answer as an error; it rejoins by itself.
+      if (record.level === 'ERROR' && REBALANCING.test(String(record.fields.error ?? ''))) record.level = 'INFO';
+      if (KafkaLogLevel[record.level] > (typeof opts.logLevel === 'number' ? opts.logLevel : KafkaLogLevel[opts.logLevel ?? 'WARN'])) return;
+      log(record);
     },
   });
 }
@@ -51,6 +56,8 @@ export function createKafka(opts: KafkaOptions): Kafka {
  */
 const BOUNDED_RETRIES_WARNING =
   'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
+const REBALANCING = /group is rebalancing|coordinator is loading/i;
 
 /**
  * Only these fields of a kafkajs log line are passed on. Events carry personal contact data,
