@@ -16,7 +16,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'main',
-          include: ['{packages,services}/*/{src,test}/**/*.test.ts'],
+          include: ['{packages,services}/*/{src,test}/**/*.test.ts', 'e2e/**/*.test.ts'],
           exclude: ['**/*.outage.test.ts', '**/node_modules/**'],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'outage',
-          include: ['{packages,services}/*/test/**/*.outage.test.ts'],
+          include: ['{packages,services}/*/test/**/*.outage.test.ts', 'e2e/**/*.outage.test.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

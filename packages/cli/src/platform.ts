@@ -39,24 +39,40 @@ export async function platformPki(log?: Log): Promise<TestPki> {
   return createTestPki(platformPkiDir, { baseUrl });
 }
 
-const pkiServerBundle = path.join(repoRoot, '.jitsuin', 'pki-server', 'main.mjs');
+const pkiServerBundleOf = (name = 'main') => path.join(repoRoot, '.jitsuin', 'pki-server', `${name}.mjs`);
 
-function pkiServerSpec(pki: TestPki): ServiceSpec {
+/**
+ * Where a platform process keeps its pid file and log (./jitsuin up: .jitsuin/run; tests: their
+ * own), and the name of its bundle file, so that a test's build never rewrites the file a
+ * running platform was started from (default `main`).
+ */
+export interface ProcessPlace {
+  runDir: string;
+  bundleName?: string;
+}
+
+/**
+ * The test PKI's CRL, OCSP and TSA server as a process, on the port its certificates name.
+ * ./jitsuin up runs it from .jitsuin/run; the e2e tests run one of their own (e2e/platform.ts).
+ */
+export function pkiServerSpec(pki: TestPki, place: ProcessPlace = { runDir }): ServiceSpec {
+  const port = Number(new URL(pki.manifest.baseUrl).port);
+  const bundle = pkiServerBundleOf(place.bundleName);
   return {
     name: 'pki',
     host: '127.0.0.1',
-    ports: [PKI_PORT],
+    ports: [port],
     address: pki.manifest.baseUrl,
-    pidFile: path.join(runDir, 'pki.pid'),
-    logFile: path.join(runDir, 'pki.log'),
+    pidFile: path.join(place.runDir, 'pki.pid'),
+    logFile: path.join(place.runDir, 'pki.log'),
     startTimeoutMs: 30_000,
     stopTimeoutMs: 10_000,
-    isOurs: (cmdline) => cmdline.includes(pkiServerBundle),
+    isOurs: (cmdline) => cmdline.includes(bundle),
     prepare: async () => ({
       command: process.execPath,
-      args: [await bundleService('packages/testkit/src/pki/serve-main.ts', pkiServerBundle)],
+      args: [await bundleService('packages/testkit/src/pki/serve-main.ts', bundle)],
       cwd: repoRoot,
-      env: { ...process.env, PKI_DIR: pki.dir, PKI_PORT: String(PKI_PORT) },
+      env: { ...process.env, PKI_DIR: pki.dir, PKI_PORT: String(port) },
     }),
     probe: async () => {
       const res = await fetch(`${pki.manifest.baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
@@ -66,7 +82,7 @@ function pkiServerSpec(pki: TestPki): ServiceSpec {
 }
 
 /** What the services need of the test PKI: its TSA, the seals' keys, the roots to trust. */
-function pkiEnv(pki: TestPki): Record<string, string> {
+export function pkiEnv(pki: TestPki): Record<string, string> {
   const file = (rel: string) => path.join(pki.dir, rel);
   const seals = Object.fromEntries(Object.values(pki.manifest.seals).map((seal) => [seal.id, { p12: file(seal.p12), password: seal.password }]));
   return {
@@ -77,7 +93,7 @@ function pkiEnv(pki: TestPki): Record<string, string> {
   };
 }
 
-interface PlatformService {
+export interface PlatformService {
   name: string;
   /** Entry point, relative to the repository root. */
   main: string;
@@ -89,7 +105,7 @@ interface PlatformService {
   envDefaults?: Record<string, string>;
 }
 
-const SERVICES: PlatformService[] = [
+export const SERVICES: PlatformService[] = [
   {
     name: 'document',
     main: 'services/document/src/main.ts',
@@ -137,26 +153,43 @@ const SERVICES: PlatformService[] = [
 
 
 /** Beside the service's own node_modules, where the bundle finds what it leaves external. */
-const bundleOf = (service: PlatformService) => path.join(repoRoot, 'services', service.name, 'dist/main.mjs');
+const bundleOf = (service: PlatformService, name = 'main') => path.join(repoRoot, 'services', service.name, `dist/${name}.mjs`);
 
-function specOf(service: PlatformService, infra?: { kafkaBrokers: string[]; mongoUrl: string }, pki?: TestPki): ServiceSpec {
-  const port = Number(process.env[service.portEnv] ?? service.defaultPort);
+/**
+ * How to run one service of the platform somewhere else than ./jitsuin up does: its own port,
+ * pid file, log and bundle file (services/<name>/dist/<bundleName>.mjs, built once, reused by
+ * restarts), and environment that overrides everything else.
+ */
+export interface ServicePlacement extends ProcessPlace {
+  port: number;
+  env: Record<string, string>;
+}
+
+export function specOf(
+  service: PlatformService,
+  infra?: { kafkaBrokers: string[]; mongoUrl: string },
+  pki?: TestPki,
+  placement?: ServicePlacement,
+): ServiceSpec {
+  const port = placement?.port ?? Number(process.env[service.portEnv] ?? service.defaultPort);
   const address = `127.0.0.1:${port}`;
+  const bundle = bundleOf(service, placement?.bundleName);
+  const dir = placement?.runDir ?? runDir;
   return {
     name: service.name,
     host: '127.0.0.1',
     ports: [port],
     address,
-    pidFile: path.join(runDir, `${service.name}.pid`),
-    logFile: path.join(runDir, `${service.name}.log`),
+    pidFile: path.join(dir, `${service.name}.pid`),
+    logFile: path.join(dir, `${service.name}.log`),
     startTimeoutMs: 60_000,
     stopTimeoutMs: 20_000,
-    isOurs: (cmdline) => cmdline.includes(bundleOf(service)),
+    isOurs: (cmdline) => cmdline.includes(bundle),
     prepare: async () => ({
       command: process.execPath,
       // No --enable-source-maps: holding the map costs the process about 33 MiB; the map
       // beside the bundle serves a debugger.
-      args: [await bundleService(service.main, bundleOf(service))],
+      args: [existsSync(bundle) && placement ? bundle : await bundleService(service.main, bundle)],
       cwd: repoRoot,
       env: {
         ...service.envDefaults,
@@ -164,12 +197,23 @@ function specOf(service: PlatformService, infra?: { kafkaBrokers: string[]; mong
         ...process.env,
         [service.portEnv]: String(port),
         ...(infra && { KAFKA_BROKERS: infra.kafkaBrokers.join(','), MONGO_URL: infra.mongoUrl }),
+        ...placement?.env,
       },
     }),
     probe: async () => {
       if (!(await isServing(address, service.healthName))) throw new Error(`${service.healthName} is not SERVING`);
     },
   };
+}
+
+/** Builds a service's bundle into services/<name>/dist/<name>.mjs (for specOf's placement). */
+export function bundlePlatformService(service: PlatformService, name: string): Promise<string> {
+  return bundleService(service.main, bundleOf(service, name));
+}
+
+/** The bundle files specOf and pkiServerSpec run for a placement's bundle name. */
+export function platformBundleFiles(name: string): string[] {
+  return [...SERVICES.map((s) => bundleOf(s, name)), pkiServerBundleOf(name)];
 }
 
 export async function up(log: Log): Promise<ServiceStatus[]> {

@@ -35,7 +35,7 @@ export const DEMO_USAGE = `usage: ./jitsuin demo mortgage|lease [--timeout SECON
 Runs against ./jitsuin up (DOCUMENT_GRPC_PORT, SIGNING_GRPC_PORT override the ports).
 `;
 
-interface PartyPlan {
+export interface PartyPlan {
   id: string;
   role: PartyRole;
   /** A sample person of the test PKI (their card signs), or an organisation's seal. */
@@ -44,7 +44,7 @@ interface PartyPlan {
   email: string;
 }
 
-interface FlowPlan {
+export interface FlowPlan {
   kind: ContractKind;
   title: string;
   tenantPrefix: string;
@@ -54,7 +54,7 @@ interface FlowPlan {
   certifier?: string;
 }
 
-const FLOWS: Record<string, FlowPlan> = {
+export const FLOWS: Record<string, FlowPlan> = {
   mortgage: {
     kind: ContractKind.CONTRACT_KIND_MORTGAGE,
     title: '住宅ローン契約一式 / Mortgage package',
@@ -104,7 +104,7 @@ function say(line: string): void {
   process.stdout.write(`[${clock} +${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}\n`);
 }
 
-interface Clients {
+export interface Clients {
   documents: DocumentServiceClient;
   signing: SigningServiceClient;
 }
@@ -202,7 +202,7 @@ export async function runDemo(flow: FlowPlan, c: Clients, pki: TestPki, timeoutM
 }
 
 /** What the phone does: prepare on the head revision, the card signs the DigestInfo, complete. */
-async function signWithCard(c: Clients, pki: TestPki, o: { tenantId: string; contractId: string; documentId: string; partyId: string; person: string }): Promise<void> {
+export async function signWithCard(c: Clients, pki: TestPki, o: { tenantId: string; contractId: string; documentId: string; partyId: string; person: string }): Promise<void> {
   const dir = join(pki.dir, 'people', o.person);
   const card = CardSimulator.open(dir);
   const password = (await readFile(join(dir, CARD_FILES.password), 'utf8')).trim();

@@ -1,0 +1,403 @@
+// What the end-to-end tests and bench/lifecycle.ts do to and see of a running platform (no
+// vitest here): watch every event on the topics, create and send mortgage contracts, sign
+// with the test PKI's cards as each step opens, receive e-mail and webhooks.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Consumer } from 'kafkajs';
+import { SMTPServer } from 'smtp-server';
+import { FLOWS, signWithCard } from '@jitsuin/cli/demo';
+import { createKafka, decodeEvent, ensureTopics, Topics, type EventEnvelope } from '@jitsuin/events';
+import { ContractState, Gender, PartyKind } from '@jitsuin/proto/document/v1/document';
+import type { Delivery, TenantConfig } from '@jitsuin/proto/notification/v1/notification';
+import { callClientStream, callUnary } from '@jitsuin/rpc';
+import { makePdf } from '@jitsuin/testkit';
+import { SAMPLE_PEOPLE } from '@jitsuin/testkit/pki';
+import { startGroupsAtEnd, type Platform } from './platform.js';
+
+export const MORTGAGE = FLOWS.mortgage!;
+/** The sample people whose cards sign a mortgage (the test PKI needs no others). */
+export const MORTGAGE_PEOPLE = MORTGAGE.parties.flatMap((p) => (p.person ? [p.person] : []));
+
+// ---------------------------------------------------------------- events, as Kafka has them
+
+export interface SeenEvent {
+  event: EventEnvelope;
+  topic: string;
+  /** Kafka's append time of the record (the broker's clock, the same machine). */
+  appendedAt: number;
+  /** When this process received it. */
+  receivedAt: number;
+}
+
+export interface DeadLetter {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * Every event of one platform's tenants (tenant ids that start with its id) on the event
+ * topics, and every dead letter, read by a consumer group of its own from the moment it starts.
+ */
+export class EventTap {
+  readonly events: SeenEvent[] = [];
+  readonly deadLetters: DeadLetter[] = [];
+  private readonly listeners = new Set<(e: SeenEvent) => void>();
+
+  private constructor(
+    private readonly consumer: Consumer,
+    private readonly tenantPrefix: string,
+  ) {}
+
+  static async start(kafkaBrokers: string[], tenantPrefix: string): Promise<EventTap> {
+    const topics = [Topics.contract, Topics.signature, Topics.verification, Topics.deadLetter];
+    const groupId = `e2e-tap-${randomUUID()}`;
+    await startGroupsAtEnd(kafkaBrokers, [{ groupId, topics }]);
+    const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'e2e-tap', logLevel: 'NOTHING' });
+    await ensureTopics(kafka);
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    const tap = new EventTap(consumer, tenantPrefix);
+    await consumer.connect();
+    await consumer.subscribe({ topics });
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        if (topic === Topics.deadLetter) {
+          const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+          tap.deadLetters.push({ key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0), headers });
+          return;
+        }
+        let event: EventEnvelope;
+        try {
+          event = decodeEvent(message.value);
+        } catch {
+          return;
+        }
+        if (!event.tenantId.startsWith(tap.tenantPrefix)) return;
+        const seen = { event, topic, appendedAt: Number(message.timestamp), receivedAt: Date.now() };
+        tap.events.push(seen);
+        for (const listener of tap.listeners) listener(seen);
+      },
+    });
+    await joined;
+    return tap;
+  }
+
+  on(listener: (e: SeenEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  of(contractId: string): SeenEvent[] {
+    return this.events.filter((e) => e.event.subject === contractId);
+  }
+
+  /** Distinct event ids of one type for a contract (a redelivered event counts once). */
+  distinct(contractId: string, type: string): EventEnvelope[] {
+    const byId = new Map<string, EventEnvelope>();
+    for (const { event } of this.of(contractId)) if (event.type === type) byId.set(event.id, event);
+    return [...byId.values()];
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+  }
+}
+
+// ---------------------------------------------------------------- mortgages
+
+/** Runs at most `limit` functions at once (the cards of many people, one machine). */
+export function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (fn) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await fn();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+const GENDERS = { MALE: Gender.GENDER_MALE, FEMALE: Gender.GENDER_FEMALE, UNKNOWN: Gender.GENDER_UNKNOWN } as const;
+
+export interface MortgageContract {
+  tenantId: string;
+  contractId: string;
+  documentIds: string[];
+}
+
+/** Uploads the three documents (each `bytes` long), creates the mortgage contract; sends it unless told not to. */
+export async function createMortgage(
+  p: Platform,
+  tenantId: string,
+  o: { bytes?: number; deadline?: Date; send?: boolean } = {},
+): Promise<MortgageContract> {
+  const documentIds: string[] = [];
+  for (const doc of MORTGAGE.documents) {
+    const pdf = makePdf(o.bytes ?? 64 * 1024, doc.text);
+    const chunks = [];
+    for (let at = 0; at < pdf.length; at += 1024 * 1024) chunks.push({ part: { $case: 'chunk' as const, value: pdf.subarray(at, at + 1024 * 1024) } });
+    const { document } = await callClientStream(p.documents.uploadDocument.bind(p.documents), [
+      { part: { $case: 'metadata', value: { tenantId, filename: `${doc.text}.pdf` } } },
+      ...chunks,
+    ]);
+    documentIds.push(document!.id);
+  }
+  const { contract } = await callUnary(p.documents.createContract.bind(p.documents), {
+    tenantId,
+    title: MORTGAGE.title,
+    kind: MORTGAGE.kind,
+    parties: MORTGAGE.parties.map((party) => {
+      const facts = party.person ? SAMPLE_PEOPLE.find((s) => s.id === party.person)!.facts : undefined;
+      return {
+        id: party.id,
+        kind: party.person ? PartyKind.PARTY_KIND_PERSON : PartyKind.PARTY_KIND_ORGANIZATION,
+        role: party.role,
+        email: party.email,
+        expectedFacts: facts && { name: facts.name, address: facts.address, dateOfBirth: facts.dateOfBirth, gender: GENDERS[facts.gender] },
+        sealId: party.sealId ?? '',
+      };
+    }),
+    documents: MORTGAGE.documents.map((d, i) => ({ documentId: documentIds[i]!, title: d.title, signerPartyIds: d.signers })),
+    steps: MORTGAGE.steps.map((partyIds) => ({ partyIds })),
+    deadline: o.deadline ?? new Date(Date.now() + 7 * 86_400_000),
+    certifyingPartyId: MORTGAGE.certifier ?? '',
+  });
+  const contractId = contract!.id;
+  if (o.send !== false) await callUnary(p.documents.sendContract.bind(p.documents), { tenantId, contractId });
+  return { tenantId, contractId, documentIds };
+}
+
+/** One card signature: the person of `partyId` signs one document of the contract. */
+export function signAs(p: Platform, c: MortgageContract, partyId: string, documentIndex: number): Promise<void> {
+  const party = MORTGAGE.parties.find((x) => x.id === partyId)!;
+  return signWithCard(p, p.pki, { tenantId: c.tenantId, contractId: c.contractId, documentId: c.documentIds[documentIndex]!, partyId, person: party.person! });
+}
+
+const TRANSIENT = new Set([1, 4, 10, 14]); // CANCELLED, DEADLINE_EXCEEDED, ABORTED, UNAVAILABLE
+
+/**
+ * A card signature as a phone app makes it when a service may be restarting: a transient
+ * failure (or a head revision that moved meanwhile) is tried again from the start, for up to
+ * two minutes; "already signed" means an earlier try went through.
+ */
+export async function signPatiently(p: Platform, c: MortgageContract, partyId: string, documentIndex: number): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      return await signAs(p, c, partyId, documentIndex);
+    } catch (err) {
+      const { code, details } = err as { code?: number; details?: string };
+      if (code === 9 && /already/i.test(details ?? '')) return;
+      const again = (code !== undefined && TRANSIENT.has(code)) || (code === 9 && /moved|changed/i.test(details ?? ''));
+      if (!again || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+/**
+ * The people of the platform's mortgage contracts: when a step opens (contract.step_opened on
+ * Kafka), each of its people signs every document they sign, one card signature after another,
+ * at most `concurrency` signatures at once over all contracts. A step opened twice (a
+ * redelivered event) is signed once.
+ */
+export class Signers {
+  private readonly done = new Set<string>();
+  private readonly run: <T>(fn: () => Promise<T>) => Promise<T>;
+  private readonly contracts = new Map<string, MortgageContract>();
+  private readonly off: () => void;
+  /** When each contract's last card signature was completed. */
+  readonly lastSignatureAt = new Map<string, number>();
+  readonly errors: { contractId: string; error: unknown }[] = [];
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly p: Platform,
+    tap: EventTap,
+    concurrency: number,
+  ) {
+    this.run = limiter(concurrency);
+    this.off = tap.on(({ event }) => {
+      if (event.payload?.$case !== 'contractStepOpened') return;
+      const c = this.contracts.get(event.subject);
+      if (!c) return;
+      const step = event.payload.value.stepIndex;
+      const key = `${c.contractId}/${step}`;
+      if (this.done.has(key)) return;
+      this.done.add(key);
+      const work = this.signStep(c, step).catch((error: unknown) => void this.errors.push({ contractId: c.contractId, error }));
+      this.pending.add(work);
+      void work.finally(() => this.pending.delete(work));
+    });
+  }
+
+  /** Signs this contract's steps as they open. */
+  add(c: MortgageContract): void {
+    this.contracts.set(c.contractId, c);
+  }
+
+  private async signStep(c: MortgageContract, step: number): Promise<void> {
+    for (const partyId of MORTGAGE.steps[step] ?? []) {
+      if (!MORTGAGE.parties.find((x) => x.id === partyId)?.person) continue;
+      for (const [i, doc] of MORTGAGE.documents.entries()) {
+        if (!doc.signers.includes(partyId)) continue;
+        await this.run(() => signPatiently(this.p, c, partyId, i));
+        this.lastSignatureAt.set(c.contractId, Date.now());
+      }
+    }
+  }
+
+  /** Resolves once no signature is in progress. */
+  async settle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  stop(): void {
+    this.off();
+  }
+}
+
+export const STATE_NAMES = Object.fromEntries(
+  Object.entries(ContractState)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([k, v]) => [v, k.replace('CONTRACT_STATE_', '')]),
+) as Record<number, string>;
+
+export async function contractState(p: Platform, c: { tenantId: string; contractId: string }): Promise<string> {
+  const { contract } = await callUnary(p.documents.getContract.bind(p.documents), { tenantId: c.tenantId, contractId: c.contractId });
+  return STATE_NAMES[contract!.state]!;
+}
+
+// ---------------------------------------------------------------- notification settings
+
+export async function setTenantConfig(p: Platform, config: Partial<TenantConfig> & { tenantId: string }): Promise<void> {
+  await callUnary(p.notification.setTenantConfig.bind(p.notification), {
+    config: {
+      language: 0,
+      email: { enabled: false, from: '', operatorAddresses: [], notifyParties: false },
+      webhooks: [],
+      line: { enabled: false, channelAccessToken: '', to: [], eventTypes: [] },
+      portalUrl: '',
+      ...config,
+    },
+  });
+}
+
+/** The tenant's whole delivery log (every page). */
+export async function listDeliveries(p: Platform, tenantId: string): Promise<Delivery[]> {
+  const all: Delivery[] = [];
+  let pageToken = '';
+  do {
+    const page = await callUnary(p.notification.listDeliveries.bind(p.notification), { tenantId, eventId: '', status: 0, pageSize: 200, pageToken });
+    all.push(...page.deliveries);
+    pageToken = page.nextPageToken;
+  } while (pageToken);
+  return all;
+}
+
+// ---------------------------------------------------------------- receivers
+
+export interface ReceivedMail {
+  to: string[];
+  messageId: string;
+  subject: string;
+  raw: string;
+}
+
+/** A real SMTP server on loopback that keeps what arrives. */
+export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[]; stop(): Promise<void> }> {
+  const mails: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const head = raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
+        const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), messageId: header('message-id'), subject: header('subject'), raw });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.server.address() as AddressInfo;
+  return { url: `smtp://127.0.0.1:${port}`, mails, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+export interface ReceivedHook {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  status: number;
+  at: number;
+  deliveryId: string;
+  eventId: string;
+  eventType: string;
+  contractId: string;
+}
+
+/**
+ * A webhook receiver on loopback: keeps every request and answers 200, or what the function
+ * set for its path answers (a test makes a path fail, then recover).
+ */
+export async function startReceiver(): Promise<{
+  url: string;
+  requests: ReceivedHook[];
+  answer(path: string, status: (attempt: number) => number): void;
+  stop(): Promise<void>;
+}> {
+  const requests: ReceivedHook[] = [];
+  const answers = new Map<string, (attempt: number) => number>();
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '';
+      const body = Buffer.concat(chunks);
+      const attempt = requests.filter((r) => r.path === path).length + 1;
+      const status = answers.get(path)?.(attempt) ?? 200;
+      let parsed: { eventId?: string; type?: string; contractId?: string } = {};
+      try {
+        parsed = JSON.parse(body.toString()) as typeof parsed;
+      } catch {
+        // kept as received
+      }
+      requests.push({
+        path,
+        headers: req.headers,
+        body,
+        status,
+        at: Date.now(),
+        deliveryId: String(req.headers['jitsuin-delivery-id'] ?? ''),
+        eventId: parsed.eventId ?? '',
+        eventType: parsed.type ?? '',
+        contractId: parsed.contractId ?? '',
+      });
+      res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? '{}' : '{"message":"failing on purpose"}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    answer: (path, status) => answers.set(path, status),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export const webhookKey = () => ({ keyId: 'e2e', secret: `secret-${randomUUID()}-${randomUUID()}` });
