@@ -122,6 +122,7 @@ export async function buildEvidence(input: EvidenceInput): Promise<BuiltEvidence
     tenantId: input.tenantId,
     createdAt: now.toISOString(),
     eventLog: { file: PATHS.eventLog, entries: eventLog.entries.length, head: eventLog.head },
+    seal: { certificates: [...new Set([input.signer.certificate, ...input.signer.chain].map((der) => sha256hex(der)))] },
     files: sortedFiles,
   };
   const manifestBytes = json(manifest);

@@ -58,6 +58,7 @@ function manifestProblem(value: unknown): string | undefined {
   if (typeof value.contractId !== 'string' || typeof value.tenantId !== 'string' || typeof value.createdAt !== 'string') return 'lacks its contract, tenant or time';
   const log = value.eventLog;
   if (!isObject(log) || typeof log.file !== 'string' || typeof log.head !== 'string' || typeof log.entries !== 'number') return 'lacks the event log\'s head';
+  if (!isObject(value.seal) || !Array.isArray(value.seal.certificates) || !value.seal.certificates.every((c) => typeof c === 'string')) return 'lacks the seal\'s certificates';
   if (!isObject(value.files)) return 'lacks its list of files';
   for (const [path, f] of Object.entries(value.files)) {
     if (!isObject(f) || typeof f.sha256 !== 'string' || !HEX64.test(f.sha256) || typeof f.size !== 'number') return `has no SHA-256 and size for ${path}`;
@@ -126,7 +127,7 @@ export async function checkEvidence(input: string | Buffer, options: CheckOption
         fail(PATHS.seal, `cannot be read: ${errorText(err)}`);
       }
       if (p7s) {
-        const s = checkSeal(manifestFile.bytes, p7s, { trustAnchors: anchors, at: madeAt });
+        const s = checkSeal(manifestFile.bytes, p7s, { trustAnchors: anchors, at: madeAt, ...(manifest ? { certificates: manifest.seal.certificates } : {}) });
         if (s.signatureValid && s.trusted) ok(PATHS.seal, `the platform's seal over ${PATHS.manifest} is valid: sealed by ${s.signer}, trusted through ${s.anchor}`);
         else fail(PATHS.seal, `the platform's seal ${s.problems.join('; ')}${s.signatureValid ? ` (the signature itself is valid, by ${s.signer})` : ''}`);
       }

@@ -53,6 +53,11 @@ export interface Manifest {
   /** ISO-8601: when the package was made (and sealed). */
   createdAt: string;
   eventLog: { file: string; entries: number; head: string };
+  /**
+   * The seal's certificates (SHA-256 of each DER, the signer's first): the seal's CMS carries
+   * exactly these, so no byte of it is left uncovered (its signature covers the rest).
+   */
+  seal: { certificates: string[] };
   /** Every file of the package but manifest.json and its seal, by path. */
   files: Record<string, ManifestFile>;
 }

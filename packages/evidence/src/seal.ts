@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Cert, createSignature, findSignerCertificate, parseSignedData, type Signer, verifyWithAlgorithm } from '@jitsuin/pades';
+import { assembleSignedData, type Cert, createSignature, findSignerCertificate, parseSignedData, type Signer, verifyWithAlgorithm } from '@jitsuin/pades';
 import { buildChain, CertificateStore } from '@jitsuin/verify';
 
 /**
@@ -35,7 +35,7 @@ const subjectOf = (cert: Cert) => cert.x509.subject.split('\n').join(', ');
  * and the certificate (with the chain the CMS carries) leads to one of `trustAnchors`, every
  * certificate of the chain valid at `at` (when the package says it was made).
  */
-export function checkSeal(content: Uint8Array, p7s: Uint8Array, options: { trustAnchors: Cert[]; at: Date }): SealCheck {
+export function checkSeal(content: Uint8Array, p7s: Uint8Array, options: { trustAnchors: Cert[]; at: Date; certificates?: string[] }): SealCheck {
   const problems: string[] = [];
   let parsed;
   try {
@@ -65,6 +65,28 @@ export function checkSeal(content: Uint8Array, p7s: Uint8Array, options: { trust
     const ok = verifyWithAlgorithm(si.signatureAlgorithmDer, si.signedAttrsDer, cert, si.signatureValue, 'sha256');
     if (ok === undefined) fail(`uses signature algorithm ${si.signatureAlgorithm}, which is not supported`);
     else if (!ok) fail('has a signature value that does not verify with its certificate');
+  }
+
+  // Every byte of the seal bound: its certificates are the ones the sealed manifest lists, and
+  // the rest is exactly what the platform writes from the signed attributes, the signature value
+  // and those certificates (so nothing unsigned was added, dropped or changed).
+  if (options.certificates) {
+    const listed = new Set(options.certificates);
+    const carried = parsed.certificates.map((der) => createHash('sha256').update(der).digest('hex'));
+    if (carried.length !== listed.size || carried.some((h) => !listed.has(h))) fail('carries other certificates than the sealed manifest lists (a certificate in it was changed, added or removed)');
+  }
+  if (signatureValid && si.signedAttrsDer) {
+    try {
+      const rebuilt = assembleSignedData({
+        signedAttrsDer: si.signedAttrsDer,
+        signatureValue: si.signatureValue,
+        signerCertificate: cert.der,
+        certificates: parsed.certificates.filter((der) => !der.equals(cert.der)),
+      });
+      if (!rebuilt.equals(Buffer.from(p7s))) fail('is not byte for byte the CMS its signed parts make (bytes outside what the signature covers were changed)');
+    } catch (err) {
+      fail(`cannot be re-assembled from its signed parts (${(err as Error).message})`);
+    }
   }
 
   const pool = new CertificateStore();
