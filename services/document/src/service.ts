@@ -3,6 +3,9 @@ import { startGrpcServer, type Logger } from '@jitsuin/rpc';
 import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
 import { Contracts } from './app/contracts.js';
 import { DeadlineScheduler } from './app/deadlines.js';
+import { EvidenceExporter, openEvidenceSeal } from './app/evidence.js';
+import { VerificationService } from './clients/verification-service.js';
+import { EventLogRecorder, startEventLogConsumer } from './events/event-log.js';
 import { ContractProgress } from './app/progress.js';
 import { Documents } from './app/documents.js';
 import type { DocumentConfig } from './config.js';
@@ -11,6 +14,7 @@ import { documentService } from './grpc/document-service.js';
 import { BlobStore } from './store/blobs.js';
 import { ContractRepository, contractModel } from './store/contracts.js';
 import { DocumentRepository, documentModel } from './store/documents.js';
+import { EventLogRepository } from './store/event-log.js';
 
 export interface RunningDocumentService {
   address: string;
@@ -24,8 +28,9 @@ export async function openStore(config: DocumentConfig) {
   const contracts = contractModel(connection);
   const documents = documentModel(connection);
   const blobs = new BlobStore(connection);
-  await Promise.all([contracts.createIndexes(), documents.createIndexes(), blobs.ensureIndexes()]);
-  return { connection, contracts, documents, blobs, outboxes: [contracts.collection, documents.collection] };
+  const eventLog = new EventLogRepository(connection);
+  await Promise.all([contracts.createIndexes(), documents.createIndexes(), blobs.ensureIndexes(), eventLog.ensureIndexes()]);
+  return { connection, contracts, documents, blobs, eventLog, outboxes: [contracts.collection, documents.collection] };
 }
 
 export function outboxRelay(config: DocumentConfig, outboxes: OutboxCollection[], logger: Logger) {
@@ -33,12 +38,16 @@ export function outboxRelay(config: DocumentConfig, outboxes: OutboxCollection[]
 }
 
 export async function startDocumentService(config: DocumentConfig, logger: Logger): Promise<RunningDocumentService> {
+  const evidenceSeal = await openEvidenceSeal(config.evidenceSeal);
+  if (!evidenceSeal) logger.info('no platform seal for evidence packages (EVIDENCE_SEAL_P12, EVIDENCE_SEAL_PASSWORD): ExportEvidence is refused');
   const store = await openStore(config);
   const relay = config.runRelay ? outboxRelay(config, store.outboxes, logger) : undefined;
   const nudge = (collectionName: string) => (id: string) => relay?.nudge(collectionName, id);
   const contractRepository = new ContractRepository(store.contracts);
   const documentRepository = new DocumentRepository(store.documents);
   const contractChanged = nudge(store.contracts.collection.collectionName);
+  const eventLog = new EventLogRecorder(store.eventLog, contractRepository, documentRepository);
+  const verification = new VerificationService(config.verificationServiceAddress, config.verificationCallTimeoutMs);
   const app = {
     contracts: new Contracts(contractRepository, documentRepository, contractChanged),
     documents: new Documents(
@@ -47,6 +56,10 @@ export async function startDocumentService(config: DocumentConfig, logger: Logge
       config.maxDocumentBytes,
       nudge(store.documents.collection.collectionName),
     ),
+    evidence: new EvidenceExporter(contractRepository, documentRepository, store.blobs, store.eventLog, eventLog, verification, evidenceSeal, {
+      maxBytes: config.evidenceMaxBytes,
+      maxEvents: 100_000,
+    }),
   };
   const server = await startGrpcServer({
     host: config.grpcHost,
@@ -67,6 +80,13 @@ export async function startDocumentService(config: DocumentConfig, logger: Logge
     ? new DeadlineScheduler(contractRepository, documentRepository, app.contracts, { intervalMs: config.schedulerIntervalMs, remindBeforeMs: config.remindBeforeMs, batchSize: 100 }, logger, contractChanged)
     : undefined;
   scheduler?.start();
+  const eventLogConsumer = config.runEventLog
+    ? await startEventLogConsumer(
+        { kafkaBrokers: config.kafkaBrokers, groupId: config.eventLogGroupId, fromBeginning: config.eventLogFromBeginning },
+        eventLog,
+        logger,
+      )
+    : undefined;
   server.setServing(true);
 
   return {
@@ -75,6 +95,8 @@ export async function startDocumentService(config: DocumentConfig, logger: Logge
       await server.shutdown(config.shutdownGraceMs);
       await scheduler?.stop();
       await verdicts?.stop();
+      await eventLogConsumer?.stop();
+      verification.close();
       await relay?.stop();
       await store.connection.close();
     },

@@ -27,6 +27,7 @@ export function testConfig(overrides: Partial<DocumentConfig> = {}): DocumentCon
     mongoUrl: mongo.toString(),
     // Replicas of one database share a consumer group; other test files have their own.
     verdictsGroupId: `document-verdicts-${db}`,
+    eventLogGroupId: `document-event-log-${db}`,
     relayPollMs: 50,
     shutdownGraceMs: 2000,
     ...overrides,

@@ -9,16 +9,18 @@ import {
 import { handlers, type Logger, type ServiceRegistration } from '@jitsuin/rpc';
 import type { Contracts } from '../app/contracts.js';
 import type { Documents } from '../app/documents.js';
+import type { EvidenceExporter } from '../app/evidence.js';
 import { storeErrorTranslator } from '@jitsuin/store';
 import { contractStates, revisionKinds } from '../protobuf/enums.js';
 import { contractToProto, documentToProto, draftFromProto, revisionToProto } from './mapping.js';
 import { splitUpload } from './upload-stream.js';
+import { exportEvidence } from './evidence.js';
 
 export const DOCUMENT_SERVICE_NAME = 'jitsuin.document.v1.DocumentService';
 
 /** The gRPC edge of the document service: protobuf in and out, nothing else. */
-export function documentService(app: { contracts: Contracts; documents: Documents }, logger: Logger): ServiceRegistration {
-  const { contracts, documents } = app;
+export function documentService(app: { contracts: Contracts; documents: Documents; evidence: EvidenceExporter }, logger: Logger): ServiceRegistration {
+  const { contracts, documents, evidence } = app;
   const h = handlers({ logger, translate: storeErrorTranslator('the document store') });
   const contractResponse = async (pending: Promise<Parameters<typeof contractToProto>[0]>) => ({
     contract: contractToProto(await pending),
@@ -92,6 +94,7 @@ export function documentService(app: { contracts: Contracts; documents: Document
         stream.destroy();
       }
     }),
+    exportEvidence: h.serverStream('ExportEvidence', (req, ctx) => exportEvidence(evidence, req, ctx)),
   };
 
   return { name: DOCUMENT_SERVICE_NAME, definition: DocumentServiceService, implementation };
