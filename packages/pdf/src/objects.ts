@@ -45,12 +45,40 @@ export class PdfRef {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /** A string object: its bytes, and whether it was (or should be) written in hex. */
 export class PdfString {
+  private decoded: Buffer | undefined;
+  private decode: (() => Buffer) | undefined;
+
   constructor(
-    readonly bytes: Buffer,
+    bytes: Buffer,
     readonly hex = false,
-  ) {}
+  ) {
+    this.decoded = bytes;
+  }
+
+  /**
+   * A string read from a file whose bytes are decoded when first asked for: a signature's
+   * /Contents is tens of KiB of hex that most readers of its dictionary (ByteRange, /M, the
+   * field tree, the modification analysis of every later revision) never look at. `decode`
+   * throws what the parser would have thrown for a malformed string.
+   */
+  static deferred(decode: () => Buffer, hex: boolean): PdfString {
+    const s = new PdfString(EMPTY, hex);
+    s.decoded = undefined;
+    s.decode = decode;
+    return s;
+  }
+
+  get bytes(): Buffer {
+    if (this.decoded === undefined) {
+      this.decoded = this.decode!();
+      this.decode = undefined;
+    }
+    return this.decoded;
+  }
 
   /** The string as text: UTF-16BE (with BOM), UTF-8 (with BOM, PDF 2.0) or PDFDocEncoding. */
   text(): string {

@@ -23,6 +23,34 @@ function hexValue(c: number): number {
   return -1;
 }
 
+/**
+ * Hex strings from this many source bytes on (a signature's /Contents, never a name or a date)
+ * are decoded when their bytes are first read, not when the object is parsed: the modification
+ * analysis reads the signature fields of every signed revision, and decoding every /Contents
+ * each time made it quadratic in the number of signatures.
+ */
+const DEFERRED_HEX_BYTES = 1024;
+
+/** The bytes of the hex string between `start` and `close` (its '>'); whitespace is skipped. */
+function decodeHex(buf: Buffer, start: number, close: number, where: string): Buffer {
+  const out = Buffer.allocUnsafe(Math.ceil((close - start) / 2));
+  let n = 0;
+  let high = -1;
+  for (let p = start; p < close; p++) {
+    const c = buf[p]!;
+    if (WS[c] === 1) continue;
+    const v = hexValue(c);
+    if (v < 0) throw invalidPdf(`${where}: invalid ${describeByte(c)} in hex string (at byte ${p})`);
+    if (high < 0) high = v;
+    else {
+      out[n++] = high * 16 + v;
+      high = -1;
+    }
+  }
+  if (high >= 0) out[n++] = high * 16;
+  return out.subarray(0, n);
+}
+
 /** The number of a stream's /Length when it is an indirect reference. */
 export type LengthResolver = (ref: PdfRef) => PdfObject;
 
@@ -219,30 +247,13 @@ export class ObjectParser {
   }
 
   private parseHexString(): PdfString {
-    const { buf, end } = this;
-    let p = this.pos + 1;
-    const close = buf.indexOf(0x3e, p);
+    const { buf, end, where } = this;
+    const start = this.pos + 1;
+    const close = buf.indexOf(0x3e, start);
     if (close < 0 || close >= end) this.fail('hex string not closed');
-    const out = Buffer.allocUnsafe(Math.ceil((close - p) / 2));
-    let n = 0;
-    let high = -1;
-    for (; p < close; p++) {
-      const c = buf[p]!;
-      if (WS[c] === 1) continue;
-      const v = hexValue(c);
-      if (v < 0) {
-        this.pos = p;
-        this.fail(`invalid ${describeByte(c)} in hex string`);
-      }
-      if (high < 0) high = v;
-      else {
-        out[n++] = high * 16 + v;
-        high = -1;
-      }
-    }
-    if (high >= 0) out[n++] = high * 16;
     this.pos = close + 1;
-    return new PdfString(out.subarray(0, n), true);
+    if (close - start < DEFERRED_HEX_BYTES) return new PdfString(decodeHex(buf, start, close, where), true);
+    return PdfString.deferred(() => decodeHex(buf, start, close, where), true);
   }
 
   private parseLiteralString(): PdfString {

@@ -202,3 +202,40 @@ describe('PdfDocument.open', () => {
     expect(d.get('E')).toEqual([new PdfRef(1, 0), 2]);
   });
 });
+
+describe('hex strings', () => {
+  const sigPdf = (contents: string) =>
+    buildPdf([
+      '<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] /SigFlags 3 >> >>',
+      MINIMAL_OBJECTS[1]!,
+      MINIMAL_OBJECTS[2]!,
+      '<< /FT /Sig /T (Signer1) /V 5 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /P 3 0 R >>',
+      `<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange [0 10 20 30] /M (D:20250101000000Z) /Contents <${contents}> >>`,
+    ]);
+  const contentsOf = (doc: PdfDocument) => doc.resolve((doc.getObject(new PdfRef(5, 0)) as PdfDict).get('Contents')) as PdfString;
+
+  it('decode long ones (a /Contents) to the same bytes as short ones: case, whitespace, an odd last digit', () => {
+    const raw = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff));
+    const hex = raw.toString('hex');
+    const written = `${hex.slice(0, 2000).toUpperCase()}\n ${hex.slice(2000, 4000)}\r\n\t${hex.slice(4000)}a`;
+    const contents = contentsOf(PdfDocument.open(sigPdf(written)));
+    expect(contents.hex).toBe(true);
+    expect(contents.bytes).toEqual(Buffer.concat([raw, Buffer.from([0xa0])]));
+    expect(contents.bytes).toBe(contents.bytes);
+  });
+
+  it("are decoded when their bytes are read: the signature fields of a file with a malformed /Contents read, its bytes fail as the parser's would", () => {
+    const good = 'ab'.repeat(4000);
+    const pdf = sigPdf(`${good.slice(0, 3000)}zz${good.slice(3000)}`);
+    const doc = PdfDocument.open(pdf);
+    const [field] = doc.signatureFields();
+    expect(field).toMatchObject({ name: 'Signer1', signed: true, signature: { subFilter: 'ETSI.CAdES.detached', byteRange: [0, 10, 20, 30], signingTime: 'D:20250101000000Z' } });
+    const at = pdf.indexOf('zz');
+    const err = errorOf(() => contentsOf(doc).bytes);
+    expect(err.kind).toBe('INVALID_ARGUMENT');
+    expect(err.message).toBe(`invalid PDF: object 5 0: invalid 'z' in hex string (at byte ${at})`);
+    // Short hex strings (names, IDs) are still checked as they are parsed.
+    const short = PdfDocument.open(sigPdf('abzz'));
+    expect(errorOf(() => short.signatureFields()).message).toMatch(/invalid 'z' in hex string/);
+  });
+});

@@ -195,6 +195,20 @@ describe('attacks', () => {
     expect(s.integrity.signatureValid).toBe(false);
   });
 
+  it('a /Contents that is not hexadecimal: FORMAT_FAILURE for that signature, the others still checked', () => {
+    const { a, b } = signatureOf(mortgage, 'BankSeal');
+    // A 'z' in the zero padding, well after the DER.
+    const bad = Buffer.from(mortgage);
+    bad.write('zz', b - 4, 'latin1');
+    expect(mortgage.toString('latin1', b - 4, b - 2)).toBe('00');
+    expect(b - a).toBeGreaterThan(1024);
+    const report = verifyPdfIntegrity(bad);
+    const seal = report.signatures.find((s) => s.field === 'BankSeal')!;
+    expect(seal).toMatchObject({ indication: 'TOTAL_FAILED', subIndication: 'FORMAT_FAILURE' });
+    expect(seal.messages.join('\n')).toMatch(/invalid 'z' in hex string/);
+    expect(report.signatures.filter((s) => s.field !== 'BankSeal').every((s) => s.integrity.digestMatches && s.integrity.signatureValid)).toBe(true);
+  });
+
   it('a /Contents of zeros only: INDETERMINATE SIGNED_DATA_NOT_FOUND', () => {
     const s = sig(replaceContents(cardSigned, 'Borrower', Buffer.alloc(0)), 'Borrower');
     expect(s).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'SIGNED_DATA_NOT_FOUND' });
