@@ -1,5 +1,6 @@
 import { InfraError } from '@jitsuin/testkit/infra';
 import { DEMO_USAGE, demoCommand } from './commands/demo.js';
+import { evidenceCommand } from './commands/evidence.js';
 import { pki } from './commands/pki.js';
 import { SIGN_USAGE, signCommand } from './commands/sign.js';
 import { VERIFY_USAGE, verifyCommand } from './commands/verify.js';
@@ -24,6 +25,10 @@ const USAGE = `usage: ./jitsuin COMMAND
                                   validate every signature (./jitsuin verify --help); exit 0 only if all pass
   demo mortgage|lease             a whole contract against the running platform (after ./jitsuin up):
                                   cards sign in turn, the platform seals, B-LTA, verified, completed
+  evidence verify FILE.zip [--trust PEM_FILE_OR_DIR]... [--allow-test-jpki]
+                                  check a contract's evidence package offline (./jitsuin evidence --help)
+  evidence export CONTRACT_ID --tenant T [--out FILE.zip]
+                                  write a contract's evidence package from the document service
 `;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -60,6 +65,8 @@ async function main(args: string[]): Promise<number> {
         return 0;
       }
       return demoCommand(args.slice(1));
+    case 'evidence':
+      return evidenceCommand(args.slice(1));
     case 'verify':
       if (args[1] === '--help' || args[1] === 'help') {
         process.stdout.write(VERIFY_USAGE);
