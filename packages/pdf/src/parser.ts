@@ -33,6 +33,11 @@ const DEFERRED_HEX_BYTES = 1024;
 
 /** The bytes of the hex string between `start` and `close` (its '>'); whitespace is skipped. */
 function decodeHex(buf: Buffer, start: number, close: number, where: string): Buffer {
+  // Node's decoder stops at the first pair that is not two hex digits: when it decodes every
+  // pair, the string is plain hex of even length (as signers write /Contents), decoded natively
+  // (no warm-up: in a fresh process the loop below runs interpreted over tens of KiB).
+  const fast = Buffer.from(buf.toString('latin1', start, close), 'hex');
+  if (fast.length * 2 === close - start) return fast;
   const out = Buffer.allocUnsafe(Math.ceil((close - start) / 2));
   let n = 0;
   let high = -1;

@@ -222,6 +222,8 @@ describe('hex strings', () => {
     expect(contents.hex).toBe(true);
     expect(contents.bytes).toEqual(Buffer.concat([raw, Buffer.from([0xa0])]));
     expect(contents.bytes).toBe(contents.bytes);
+    // Plain hex of even length, as signers write /Contents, upper or lower case.
+    for (const plain of [hex, hex.toUpperCase()]) expect(contentsOf(PdfDocument.open(sigPdf(plain))).bytes).toEqual(raw);
   });
 
   it("are decoded when their bytes are read: the signature fields of a file with a malformed /Contents read, its bytes fail as the parser's would", () => {

@@ -195,6 +195,8 @@ function locate(doc: PdfDocument, bytes: Buffer, field: SignatureField): Found {
  * The ByteRange: four non-negative integers [0 a b c] inside the file, whose gap [a, b) is
  * exactly the /Contents hexadecimal string with its delimiters.
  */
+const isHexDigit = (ch: number) => (ch >= 0x30 && ch <= 0x39) || (ch >= 0x41 && ch <= 0x46) || (ch >= 0x61 && ch <= 0x66);
+
 export function checkByteRange(bytes: Buffer, byteRange: number[] | undefined, contents: PdfString, field: string): Ranges {
   const what = `field ${field}: the ByteRange`;
   if (!byteRange || byteRange.length !== 4) throw formatFailure(`${what} is not an array of four integers`);
@@ -205,11 +207,14 @@ export function checkByteRange(bytes: Buffer, byteRange: number[] | undefined, c
   if (b + c > bytes.length) throw formatFailure(`${what} [${byteRange.join(' ')}] reaches byte ${b + c}, past the end of the ${bytes.length}-byte file`);
   if (bytes[a] !== 0x3c || bytes[b - 1] !== 0x3e) throw formatFailure(`${what}'s gap [${a}, ${b}) is not a hexadecimal string <...>: the signed ranges do not fit the /Contents`);
   const hex = bytes.subarray(a + 1, b - 1);
-  for (const ch of hex) {
-    const isHex = (ch >= 0x30 && ch <= 0x39) || (ch >= 0x41 && ch <= 0x46) || (ch >= 0x61 && ch <= 0x66);
-    if (!isHex) throw formatFailure(`${what}'s gap [${a}, ${b}) holds bytes other than hexadecimal digits: it is not exactly the /Contents string`);
+  // Decoded natively: node stops at the first pair that is not two hex digits, so every byte is
+  // one when all whole pairs decode (and an odd last one is a digit).
+  const decoded = Buffer.from(hex.toString('latin1'), 'hex');
+  const whole = decoded.length * 2;
+  if (!(whole === hex.length || (whole === hex.length - 1 && isHexDigit(hex[whole]!)))) {
+    throw formatFailure(`${what}'s gap [${a}, ${b}) holds bytes other than hexadecimal digits: it is not exactly the /Contents string`);
   }
-  if (hex.length % 2 !== 0 || !Buffer.from(hex.toString('latin1'), 'hex').equals(contents.bytes)) {
+  if (hex.length % 2 !== 0 || !decoded.equals(contents.bytes)) {
     throw formatFailure(`${what}'s gap [${a}, ${b}) is not the signature's /Contents: the signed ranges were moved`);
   }
   return { a, b, c, end: b + c };

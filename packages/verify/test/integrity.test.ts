@@ -3,7 +3,8 @@ import { JitsuinError } from '@jitsuin/errors';
 import { type Signer } from '@jitsuin/pades';
 import { completeSignature, extend, prepareSignature, signWith } from '@jitsuin/signer';
 import { makePdf } from '@jitsuin/testkit';
-import { type SignatureReport, verifyPdfIntegrity, VerifyInputError } from '../src/index.js';
+import { checkByteRange, type SignatureReport, verifyPdfIntegrity, VerifyInputError } from '../src/index.js';
+import { PdfString } from '@jitsuin/pdf';
 import { alterCmsPart, flipSignedByte, paddedCms, replaceSignatureDictionary, type Pki, replaceContents, rewriteByteRange, secondSignerInfo, setupPki, signatureOf } from './helpers.js';
 
 const box = (x: number, y: number) => ({ x, y, width: 240, height: 72 });
@@ -212,5 +213,40 @@ describe('attacks', () => {
   it('a /Contents of zeros only: INDETERMINATE SIGNED_DATA_NOT_FOUND', () => {
     const s = sig(replaceContents(cardSigned, 'Borrower', Buffer.alloc(0)), 'Borrower');
     expect(s).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'SIGNED_DATA_NOT_FOUND' });
+  });
+});
+
+describe('checkByteRange: the gap is exactly the /Contents hex string', () => {
+  const der = Buffer.from('3082000a0201010403abcdef', 'hex');
+  const file = (gapHex: string) => {
+    const head = Buffer.from('%PDF-1.7 head ');
+    const gap = Buffer.from(`<${gapHex}>`, 'latin1');
+    const bytes = Buffer.concat([head, gap, Buffer.from(' tail %%EOF\n')]);
+    return { bytes, range: [0, head.length, head.length + gap.length, bytes.length - head.length - gap.length] };
+  };
+  const hex = der.toString('hex') + '0'.repeat(40);
+  const contents = new PdfString(Buffer.from(hex, 'hex'), true);
+
+  it('accepts plain hex of either case equal to the /Contents', () => {
+    for (const h of [hex, hex.toUpperCase()]) {
+      const { bytes, range } = file(h);
+      expect(checkByteRange(bytes, range, contents, 'S')).toEqual({ a: range[1], b: range[2], c: range[3], end: bytes.length });
+    }
+  });
+
+  it('refuses other bytes in the gap, an odd digit count, or other bytes than the /Contents', () => {
+    const notHex = /holds bytes other than hexadecimal digits/;
+    const moved = /is not the signature's \/Contents/;
+    const cases: [string, RegExp][] = [
+      [`${hex.slice(0, 10)}zz${hex.slice(12)}`, notHex],
+      [`${hex.slice(0, 11)} ${hex.slice(12)}`, notHex],
+      [`${hex}z`, notHex],
+      [`${hex}0`, moved],
+      [`${hex.slice(0, -2)}01`, moved],
+    ];
+    for (const [gap, message] of cases) {
+      const { bytes, range } = file(gap);
+      expect(() => checkByteRange(bytes, range, contents, 'S')).toThrow(message);
+    }
   });
 });
