@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isServing } from '@jitsuin/rpc';
 import { createTestPki, openTestPki, type TestPki } from '@jitsuin/testkit/pki';
@@ -27,16 +28,21 @@ import {
 export const platformPkiDir = path.join(repoRoot, '.jitsuin', 'pki');
 const PKI_PORT = Number(process.env.JITSUIN_PKI_PORT ?? 8070);
 
+/** The platform's test PKI as it is, if it fits this platform (its port, the platform's seal). */
+export function currentPlatformPki(): TestPki | undefined {
+  if (!existsSync(path.join(platformPkiDir, 'manifest.json'))) return undefined;
+  const pki = openTestPki(platformPkiDir);
+  return new URL(pki.manifest.baseUrl).port === String(PKI_PORT) && PLATFORM_SEAL in pki.manifest.seals ? pki : undefined;
+}
+
 /** The platform's test PKI, made on first use (its certificates name the port it is served on). */
 export async function platformPki(log?: Log): Promise<TestPki> {
-  const baseUrl = `http://127.0.0.1:${PKI_PORT}`;
-  if (existsSync(path.join(platformPkiDir, 'manifest.json'))) {
-    const pki = openTestPki(platformPkiDir);
-    if (new URL(pki.manifest.baseUrl).port === String(PKI_PORT)) return pki;
-    log?.(`pki: the test PKI in ${platformPkiDir} points at ${pki.manifest.baseUrl}; making a new one for ${baseUrl}`);
-  }
-  log?.(`pki: making a test JPKI PKI in ${platformPkiDir}`);
-  return createTestPki(platformPkiDir, { baseUrl });
+  const current = currentPlatformPki();
+  if (current) return current;
+  log?.(`pki: making a test JPKI PKI in ${platformPkiDir} (served at 127.0.0.1:${PKI_PORT})`);
+  // One made for another port or before the platform had its own seal: the platform's to replace.
+  await rm(platformPkiDir, { recursive: true, force: true });
+  return createTestPki(platformPkiDir, { baseUrl: `http://127.0.0.1:${PKI_PORT}` });
 }
 
 const pkiServerBundleOf = (name = 'main') => path.join(repoRoot, '.jitsuin', 'pki-server', `${name}.mjs`);
@@ -81,15 +87,21 @@ export function pkiServerSpec(pki: TestPki, place: ProcessPlace = { runDir }): S
   };
 }
 
+/** The seal the platform signs its evidence packages with (not an organisation's). */
+const PLATFORM_SEAL = 'platform';
+
 /** What the services need of the test PKI: its TSA, the seals' keys, the roots to trust. */
 export function pkiEnv(pki: TestPki): Record<string, string> {
   const file = (rel: string) => path.join(pki.dir, rel);
-  const seals = Object.fromEntries(Object.values(pki.manifest.seals).map((seal) => [seal.id, { p12: file(seal.p12), password: seal.password }]));
+  const organisations = Object.values(pki.manifest.seals).filter((seal) => seal.id !== PLATFORM_SEAL);
+  const seals = Object.fromEntries(organisations.map((seal) => [seal.id, { p12: file(seal.p12), password: seal.password }]));
+  const platform = pki.manifest.seals[PLATFORM_SEAL];
   return {
     TSA_URL: pki.manifest.urls.tsa,
     SEALS: JSON.stringify(seals),
     SIGNING_CA_CERTS: file(pki.manifest.trust.jpkiSigning),
     TRUST_ANCHORS: file(pki.manifest.trust.all),
+    ...(platform ? { EVIDENCE_SEAL_P12: file(platform.p12), EVIDENCE_SEAL_PASSWORD: platform.password } : {}),
   };
 }
 
@@ -218,7 +230,10 @@ export function platformBundleFiles(name: string): string[] {
 
 export async function up(log: Log): Promise<ServiceStatus[]> {
   const infra = await ensureInfra({ log });
+  const fresh = currentPlatformPki() === undefined;
   const pki = await platformPki(log);
+  // A new PKI: whatever serves or uses the old one (its keys, its seals) starts again.
+  if (fresh) for (const spec of [pkiServerSpec(pki), ...SERVICES.map((s) => specOf(s))]) await stopService(spec, log);
   if ((await startService(pkiServerSpec(pki), log)).reused) log('pki: already running');
   for (const service of SERVICES) {
     const { reused } = await startService(specOf(service, infra, pki), log);

@@ -15,7 +15,9 @@ import { PadesLevel, SigningServiceClient } from '@jitsuin/proto/signing/v1/sign
 import { callClientStream, callUnary, isServing } from '@jitsuin/rpc';
 import { makePdf } from '@jitsuin/testkit';
 import { CARD_FILES, CardSimulator, SAMPLE_PEOPLE, type TestPki } from '@jitsuin/testkit/pki';
-import { platformPki } from '../platform.js';
+import { checkEvidence } from '@jitsuin/evidence';
+import { currentPlatformPki } from '../platform.js';
+import { exportEvidenceToFile } from './evidence.js';
 
 /**
  * `./jitsuin demo mortgage|lease`: a whole contract against the running platform (./jitsuin up),
@@ -31,6 +33,10 @@ export const DEMO_USAGE = `usage: ./jitsuin demo mortgage|lease [--timeout SECON
             the guarantor, then the bank's final seal locks each document; B-LTA; completed
   lease     a real-estate lease: the licensed agent (宅建士) signs the explanation of important
             matters, tenant and landlord sign the lease, then the agency's seal
+
+Then it writes the contract's evidence package (the final PDFs, every revision's hash, the
+verification reports, the event log as a sealed hash chain, certificates and revocation data)
+into the current directory, checks it offline as an auditor would, and prints its path.
 
 Runs against ./jitsuin up (DOCUMENT_GRPC_PORT, SIGNING_GRPC_PORT override the ports).
 `;
@@ -109,13 +115,14 @@ export interface Clients {
   signing: SigningServiceClient;
 }
 
+const documentAddress = () => `127.0.0.1:${process.env.DOCUMENT_GRPC_PORT ?? 50051}`;
+
 async function connect(): Promise<Clients> {
-  const documentAddress = `127.0.0.1:${process.env.DOCUMENT_GRPC_PORT ?? 50051}`;
   const signingAddress = `127.0.0.1:${process.env.SIGNING_GRPC_PORT ?? 50052}`;
-  const up = await Promise.all([isServing(documentAddress, 'jitsuin.document.v1.DocumentService'), isServing(signingAddress, 'jitsuin.signing.v1.SigningService')]);
-  if (!up.every(Boolean)) throw new DemoError(`the platform is not running at ${documentAddress} and ${signingAddress}: start it with ./jitsuin up`);
+  const up = await Promise.all([isServing(documentAddress(), 'jitsuin.document.v1.DocumentService'), isServing(signingAddress, 'jitsuin.signing.v1.SigningService')]);
+  if (!up.every(Boolean)) throw new DemoError(`the platform is not running at ${documentAddress()} and ${signingAddress}: start it with ./jitsuin up`);
   return {
-    documents: new DocumentServiceClient(documentAddress, credentials.createInsecure()),
+    documents: new DocumentServiceClient(documentAddress(), credentials.createInsecure()),
     signing: new SigningServiceClient(signingAddress, credentials.createInsecure()),
   };
 }
@@ -233,11 +240,22 @@ export async function demoCommand(args: string[]): Promise<number> {
   let clients: Clients | undefined;
   try {
     clients = await connect();
-    const pki = await platformPki();
+    const pki = currentPlatformPki();
+    if (!pki) throw new DemoError('the platform has no test PKI yet: start it with ./jitsuin up');
     say(`${name} demo against the platform (document and signing services, cards of the test PKI in ${pki.dir})`);
     const contract = await runDemo(flow, clients, pki, timeoutS * 1000);
     say(`contract ${contract.id} is SEALED: every document signed, sealed, long-term verifiable (B-LTA), and verified`);
-    return 0;
+
+    // What an auditor takes away: the evidence package, checked here offline as they would.
+    const evidence = await exportEvidenceToFile(documentAddress(), { tenantId: contract.tenantId, contractId: contract.id });
+    say(`evidence package written: ${evidence.path} (${(evidence.bytes / 1024).toFixed(0)} KiB)`);
+    const trust = join(pki.dir, pki.manifest.trust.all);
+    const result = await checkEvidence(evidence.path, { trustAnchors: [await readFile(trust, 'utf8')], allowJpkiTestHierarchy: true });
+    const failed = result.checks.filter((c) => c.status === 'fail');
+    say(failed.length === 0 ? `evidence verified offline: all ${result.checks.length} checks passed` : `evidence NOT verified: ${failed.map((c) => c.subject).join(', ')}`);
+    say(`check it yourself: ./jitsuin evidence verify ${evidence.path} --trust ${trust} --allow-test-jpki`);
+    process.stdout.write(`${evidence.path}\n`);
+    return failed.length === 0 ? 0 : 1;
   } catch (err) {
     if (err instanceof DemoError) {
       process.stderr.write(`jitsuin demo: ${err.message}\n`);

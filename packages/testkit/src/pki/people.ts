@@ -86,4 +86,6 @@ export interface SealSpec {
 export const SAMPLE_SEALS: SealSpec[] = [
   { id: 'lender', role: 'lender (bank)', organisation: '架空銀行株式会社', unit: '住宅ローン部' },
   { id: 'agency', role: 'real-estate agency', organisation: '架空不動産株式会社', unit: '賃貸管理部' },
+  // The platform's own key: it seals the evidence packages auditors download.
+  { id: 'platform', role: 'platform (evidence seal)', organisation: 'Jitsuin 電子契約基盤', unit: '証跡管理' },
 ];
