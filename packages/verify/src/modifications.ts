@@ -161,11 +161,20 @@ export function analyseModifications(
   const signedIndex = signatures.map((s) => revisionOf(bytes, revisions, s.signedRevisionEnd));
   const first = Math.min(...signedIndex.filter((i): i is number => i !== undefined));
   const steps: StepResult[] = [];
-  // Each step compares revision r with r - 1; only two revisions are open at a time.
+  // Each step compares revision r with r - 1; only two revisions are open at a time, and the
+  // signed ones are kept for judging (their certification and locks), with the objects the
+  // steps already read, rather than opened and read again for each signature.
+  const signedSet = new Set(signedIndex);
+  const kept = new Map<number, PdfDocument | Error>();
+  const open = (r: number) => {
+    const d = openRevision(bytes, revisions[r]!);
+    if (signedSet.has(r)) kept.set(r, d);
+    return d;
+  };
   if (Number.isFinite(first)) {
-    let previous = openRevision(bytes, revisions[first]!);
+    let previous = open(first);
     for (let r = first + 1; r < revisions.length; r++) {
-      const current = openRevision(bytes, revisions[r]!);
+      const current = open(r);
       steps.push(analyseStep(bytes, r, previous, current, sectionsByRevision.get(r) ?? [], maxChanged));
       previous = current;
     }
@@ -177,7 +186,8 @@ export function analyseModifications(
       const message = `field ${sig.fieldName}: the signed bytes end at ${sig.signedRevisionEnd}, which is not the end of a revision, so what changed after the signature cannot be told`;
       return { fieldName: sig.fieldName, modifications: 'OTHER', permitted: false, permissions: null, signedRevision: null, laterRevisions: 0, changes: [], messages: [message], violations: [message] };
     }
-    return judge(sig.fieldName, index, revisions.length, steps.filter((s) => s.revision > index + 1), bytes, revisions);
+    const signed = kept.get(index) ?? openRevision(bytes, revisions[index]!);
+    return judge(sig.fieldName, index, revisions.length, steps.filter((s) => s.revision > index + 1), signed);
   });
 }
 
@@ -202,8 +212,7 @@ function openRevision(bytes: Buffer, end: number): PdfDocument | Error {
 }
 
 /** Applies the certification and the signature's locks to the changes after it. */
-function judge(fieldName: string, index: number, revisionCount: number, steps: StepResult[], bytes: Buffer, revisions: number[]): ModificationFinding {
-  const signed = openRevision(bytes, revisions[index]!);
+function judge(fieldName: string, index: number, revisionCount: number, steps: StepResult[], signed: PdfDocument | Error): ModificationFinding {
   const messages: string[] = [];
   let docMdp: MdpPermissions | undefined;
   const locks: FieldLock[] = [];
