@@ -161,6 +161,7 @@ export async function createMortgage(
         email: party.email,
         expectedFacts: facts && { name: facts.name, address: facts.address, dateOfBirth: facts.dateOfBirth, gender: GENDERS[facts.gender] },
         sealId: party.sealId ?? '',
+        language: 0,
       };
     }),
     documents: MORTGAGE.documents.map((d, i) => ({ documentId: documentIds[i]!, title: d.title, signerPartyIds: d.signers })),

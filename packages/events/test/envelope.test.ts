@@ -17,7 +17,7 @@ const contractCreated: EventPayload = {
     title: 'Lease',
     kind: 1,
     documentIds: ['d-1'],
-    parties: [{ partyId: 'p-1', kind: 1, role: 1, email: 'a@example.jp' }],
+    parties: [{ partyId: 'p-1', kind: 1, role: 1, email: 'a@example.jp', language: 0 }],
     deadline: new Date('2030-01-01T00:00:00Z'),
   },
 };

@@ -106,6 +106,7 @@ export function mortgageRequest(tenantId: string, documentIds: string[], deadlin
     email: `${id}@example.jp`,
     expectedFacts: { name, address: '東京都千代田区千代田1-1', dateOfBirth: '1985-04-01', gender: 0 },
     sealId: '',
+    language: 0,
   });
   return {
     tenantId,
@@ -115,7 +116,7 @@ export function mortgageRequest(tenantId: string, documentIds: string[], deadlin
       person('borrower', PartyRole.PARTY_ROLE_BORROWER, '山田　太郎'),
       person('co-borrower', PartyRole.PARTY_ROLE_CO_BORROWER, '山田　花子'),
       person('guarantor', PartyRole.PARTY_ROLE_GUARANTOR, '鈴木　一郎'),
-      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined, sealId: 'lender' },
+      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined, sealId: 'lender', language: 0 },
     ],
     documents: documentIds.map((documentId, i) => ({ documentId, title: `Document ${i + 1}`, signerPartyIds: [] })),
     steps: [{ partyIds: ['borrower', 'co-borrower'] }, { partyIds: ['guarantor'] }, { partyIds: ['bank'] }],

@@ -84,6 +84,7 @@ function lease(tenantId: string, documentId: string, deadline: Date): CreateCont
     email: `${id}.${tenantId}@example.jp`,
     expectedFacts: { name, address: '大阪府大阪市北区梅田1-1', dateOfBirth: '1990-02-03', gender: 0 },
     sealId: '',
+    language: 0,
   });
   return {
     tenantId,

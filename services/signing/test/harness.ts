@@ -186,6 +186,7 @@ export async function newDeal(world: World, options: { send?: boolean; pdf?: Buf
       email: `${id}@example.jp`,
       expectedFacts: { name: facts.name, address: facts.address, dateOfBirth: facts.dateOfBirth, gender: GENDERS[facts.gender] },
       sealId: '',
+      language: 0,
     };
   };
   const { contract } = await callUnary(world.documents.createContract.bind(world.documents), {
@@ -196,7 +197,7 @@ export async function newDeal(world: World, options: { send?: boolean; pdf?: Buf
       person('borrower', PartyRole.PARTY_ROLE_BORROWER),
       person('co-borrower', PartyRole.PARTY_ROLE_CO_BORROWER),
       person('guarantor', PartyRole.PARTY_ROLE_GUARANTOR),
-      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined, sealId: 'lender' },
+      { id: 'bank', kind: PartyKind.PARTY_KIND_ORGANIZATION, role: PartyRole.PARTY_ROLE_LENDER, email: 'ops@bank.example.jp', expectedFacts: undefined, sealId: 'lender', language: 0 },
     ],
     documents: [{ documentId: document.id, title: '金銭消費貸借契約書', signerPartyIds: [] }],
     // People in one step: these tests run no verification service, which opens later steps.

@@ -156,6 +156,7 @@ export async function runDemo(flow: FlowPlan, c: Clients, pki: TestPki, timeoutM
         email: p.email,
         expectedFacts: facts && { name: facts.name, address: facts.address, dateOfBirth: facts.dateOfBirth, gender: GENDERS[facts.gender] },
         sealId: p.sealId ?? '',
+        language: 0,
       };
     }),
     documents: flow.documents.map((d, i) => ({ documentId: documents[i]!.id, title: d.title, signerPartyIds: d.signers })),

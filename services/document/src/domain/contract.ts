@@ -48,7 +48,11 @@ export interface Party {
   expectedFacts?: ExpectedFacts;
   /** Organisations only: the seal key the signing service holds for them. */
   sealId?: string;
+  /** The language to write to the party in; absent: the tenant's. */
+  language?: Language;
 }
+
+export type Language = 'ja' | 'en';
 
 export interface ContractDocument {
   documentId: string;
@@ -154,7 +158,7 @@ function checkParty(party: Party, index: number): Party {
       throw invalidArgument(`${where} is an organisation: it has no basic-4 facts to expect`);
     }
     const sealId = party.sealId?.trim() ? checkId(`${where} seal id`, party.sealId.trim()) : undefined;
-    return { id: party.id, kind: party.kind, role: party.role, email, ...(sealId ? { sealId } : {}) };
+    return { id: party.id, kind: party.kind, role: party.role, email, ...(sealId ? { sealId } : {}), ...(party.language ? { language: party.language } : {}) };
   }
   if (party.sealId) throw invalidArgument(`${where} is a person: they sign with their card, not a seal`);
   const facts = party.expectedFacts;
@@ -172,6 +176,7 @@ function checkParty(party: Party, index: number): Party {
       dateOfBirth: facts.dateOfBirth ? checkDateOfBirth(facts.dateOfBirth) : undefined,
       gender: facts.gender,
     },
+    ...(party.language ? { language: party.language } : {}),
   };
 }
 

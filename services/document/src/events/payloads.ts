@@ -1,7 +1,7 @@
 import type { EventPayload } from '@jitsuin/events';
 import type { Contract, ContractChange, Party } from '../domain/contract.js';
 import type { Document, Revision } from '../domain/document.js';
-import { contractKinds, endReasons, partyKinds, partyRoles, revisionKinds } from '../protobuf/enums.js';
+import { contractKinds, endReasons, languages, partyKinds, partyRoles, revisionKinds } from '../protobuf/enums.js';
 
 /** Contacts only: events never carry the basic-4 facts. */
 function contacts(parties: Party[]) {
@@ -10,6 +10,7 @@ function contacts(parties: Party[]) {
     kind: partyKinds.toProto[p.kind],
     role: partyRoles.toProto[p.role],
     email: p.email ?? '',
+    language: p.language ? languages.toProto[p.language] : 0,
   }));
 }
 

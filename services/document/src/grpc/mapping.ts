@@ -3,7 +3,7 @@ import type * as pb from '@jitsuin/proto/document/v1/document';
 import { Indication } from '@jitsuin/proto/verification/v1/verification';
 import type { Contract, ContractDraft, ExpectedFacts, Party } from '../domain/contract.js';
 import type { Document, Revision } from '../domain/document.js';
-import { contractKinds, contractStates, endReasons, genders, partyKinds, partyRoles, revisionKinds } from '../protobuf/enums.js';
+import { contractKinds, contractStates, endReasons, genders, languages, partyKinds, partyRoles, revisionKinds } from '../protobuf/enums.js';
 
 /** Protobuf messages to domain values and back; enums are checked on the way in. */
 
@@ -25,6 +25,7 @@ function partyFromProto(party: pb.Party): Party {
     email: party.email || undefined,
     expectedFacts: factsFromProto(party.expectedFacts),
     sealId: party.sealId || undefined,
+    language: languages.fromProtoOptional(party.language),
   };
 }
 
@@ -61,6 +62,7 @@ export function contractToProto(contract: Contract): pb.Contract {
         gender: p.expectedFacts.gender ? genders.toProto[p.expectedFacts.gender] : 0,
       },
       sealId: p.sealId ?? '',
+      language: p.language ? languages.toProto[p.language] : 0,
     })),
     documents: contract.documents.map((d) => ({ documentId: d.documentId, title: d.title, signerPartyIds: d.signerPartyIds ?? [] })),
     steps: contract.steps.map((s) => ({ partyIds: s.partyIds })),

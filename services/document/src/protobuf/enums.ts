@@ -4,6 +4,7 @@ import {
   ContractState,
   EndReason,
   Gender,
+  Language,
   PartyKind,
   PartyRole,
   RevisionKind,
@@ -64,6 +65,13 @@ export const genders = enumMapping<contract.Gender>('gender', {
   FEMALE: Gender.GENDER_FEMALE,
   UNKNOWN: Gender.GENDER_UNKNOWN,
 });
+
+const languageMapping = enumMapping<contract.Language>('language', { ja: Language.LANGUAGE_JA, en: Language.LANGUAGE_EN });
+/** Unset (0) is "the tenant's language": no language of the party's own. */
+export const languages = {
+  ...languageMapping,
+  fromProtoOptional: (value: number): contract.Language | undefined => (value === Language.LANGUAGE_UNSPECIFIED ? undefined : languageMapping.fromProto(value)),
+};
 
 export const endReasons = enumMapping<contract.ContractEnd['reason']>('end reason', {
   DECLINED: EndReason.END_REASON_DECLINED,

@@ -25,6 +25,7 @@ const contractSchema = new Schema<ContractRecord>(
           email: String,
           expectedFacts: { name: String, address: String, dateOfBirth: String, gender: String },
           sealId: String,
+          language: String,
         },
         { _id: false },
       ),

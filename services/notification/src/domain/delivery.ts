@@ -143,7 +143,7 @@ export function plan(
     const toParty = (party: Contact) => {
       if (!party.email) return;
       const audience: Audience = { kind: 'party', party };
-      email(party.email, renderEmail(config.language, notice, ctx, audience), party.partyId);
+      email(party.email, renderEmail(party.language ?? config.language, notice, ctx, audience), party.partyId);
     };
     if (config.email.notifyParties) {
       if (notice.kind === 'invitation' || notice.kind === 'reminder') {

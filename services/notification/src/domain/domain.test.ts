@@ -51,6 +51,14 @@ describe('who is told', () => {
     expect(deliveries.find((d) => d.channel === 'EMAIL')?.partyId).toBe('borrower');
   });
 
+  it('a party with a language of its own is written to in it; the others in the tenant’s', () => {
+    const mixed: ContractContacts = { ...contacts, parties: contacts.parties.map((p) => (p.partyId === 'guarantor' ? { ...p, language: 'en' as const } : p)) };
+    const deliveries = plan(understood('contract.step_opened', { kind: 'invitation', partyIds: ['borrower', 'guarantor'], stepIndex: 0 }), config(), mixed, now, 5);
+    const text = (to: string) => JSON.stringify(deliveries.find((d) => d.target === to)?.content);
+    expect(text('guarantor@example.jp')).toContain('Dear guarantor');
+    expect(text('borrower@example.jp')).toContain('借主（主債務者） 様');
+  });
+
   it('a reminder goes to the parties who have not signed, by e-mail, and to webhooks', () => {
     const deliveries = plan(understood('contract.reminder', { kind: 'reminder', partyIds: ['guarantor'], stepIndex: 1, deadline: now }), config(), contacts, now, 5);
     expect(targets(deliveries)).toEqual(['EMAIL guarantor@example.jp', 'WEBHOOK https://hooks.bank.example.jp/jitsuin']);

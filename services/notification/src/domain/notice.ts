@@ -1,6 +1,6 @@
 import { invalidArgument } from '@jitsuin/errors';
 import type { EventEnvelope } from '@jitsuin/events';
-import { EndReason, PartyKind, PartyRole } from '@jitsuin/proto/document/v1/document';
+import { EndReason, Language as ProtoLanguage, PartyKind, PartyRole } from '@jitsuin/proto/document/v1/document';
 import { Indication, RevocationStatus } from '@jitsuin/proto/verification/v1/verification';
 
 /**
@@ -25,6 +25,8 @@ export interface Contact {
   organization: boolean;
   /** Absent when the party has none (an organisation that only seals). */
   email?: string;
+  /** The party's own language, when the contract gives one; otherwise the tenant's. */
+  language?: 'ja' | 'en';
 }
 
 /** What the service remembers of a contract between its events: title and contacts. */
@@ -83,7 +85,10 @@ interface PartyContactLike {
   kind: PartyKind;
   role: PartyRole;
   email: string;
+  language: ProtoLanguage;
 }
+
+const LANGUAGES: Partial<Record<ProtoLanguage, 'ja' | 'en'>> = { [ProtoLanguage.LANGUAGE_JA]: 'ja', [ProtoLanguage.LANGUAGE_EN]: 'en' };
 
 function contactsOf(parties: PartyContactLike[]): Contact[] {
   return parties.map((p) => ({
@@ -91,6 +96,7 @@ function contactsOf(parties: PartyContactLike[]): Contact[] {
     role: roleNames[p.role] ?? 'OTHER',
     organization: p.kind === PartyKind.PARTY_KIND_ORGANIZATION,
     ...(p.email ? { email: p.email } : {}),
+    ...(LANGUAGES[p.language] ? { language: LANGUAGES[p.language] } : {}),
   }));
 }
 

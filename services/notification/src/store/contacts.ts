@@ -23,7 +23,7 @@ const contactsSchema = new Schema<ContactsRecord>(
     contractId: String,
     title: String,
     deadline: Date,
-    parties: [new Schema({ partyId: String, role: String, organization: Boolean, email: String }, { _id: false })],
+    parties: [new Schema({ partyId: String, role: String, organization: Boolean, email: String, language: String }, { _id: false })],
     updatedAt: Date,
   },
   { versionKey: false, minimize: true },
@@ -53,6 +53,7 @@ export class ContactsRepository {
         role: p.role,
         organization: !!p.organization,
         ...(p.email ? { email: p.email } : {}),
+        ...(p.language === 'ja' || p.language === 'en' ? { language: p.language } : {}),
       })),
     };
   }
