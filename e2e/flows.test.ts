@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka, DeadLetterHeaders, ensureTopics, Topics } from '@jitsuin/events';
+import { createKafka, DeadLetterHeaders, ensureTopics, EventHeaders, EventPublisher, newEvent, Topics } from '@jitsuin/events';
 import { Channel, DeliveryStatus } from '@jitsuin/proto/notification/v1/notification';
 import { PadesLevel } from '@jitsuin/proto/signing/v1/signing';
 import { callUnary } from '@jitsuin/rpc';
@@ -193,12 +193,18 @@ describe('bad input through the platform', () => {
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     const key = `e2e-malformed-${e.p.id}`;
-    // Bytes that are not an event envelope, on the contract and the verification topic.
+    // Bytes that are not an event envelope, on the contract and the verification topic; and a
+    // well-formed contract.sent of a contract no service holds (as another platform's would be).
+    const publisher = await EventPublisher.connect(kafka);
+    const unknown = randomUUID();
+    const foreign = newEvent({ tenantId: tenant('foreign'), subject: unknown, payload: { $case: 'contractSent', value: { contractId: unknown, documentIds: [], parties: [], deadline: new Date(Date.now() + 86_400_000) } } });
     try {
       await producer.send({ topic: Topics.contract, messages: [{ key, value: Buffer.from('{"this is": "not protobuf"}\xff\xfe') }] });
       await producer.send({ topic: Topics.verification, messages: [{ key, value: Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f]) }] });
+      await publisher.publish([foreign]);
     } finally {
       await producer.disconnect();
+      await publisher.close();
     }
     const ours = (topic: string) => e.p.groups.filter((g) => g.topics.includes(topic)).map((g) => g.groupId).sort();
     const deadLettered = (topic: string) =>
@@ -215,6 +221,9 @@ describe('bad input through the platform', () => {
     await expect.poll(() => contractState(e.p, c), { timeout: 150_000, interval: 500 }).toBe('SEALED');
     expect(signers.errors).toEqual([]);
     expect(e.tap.distinct(c.contractId, 'contract.completed')).toHaveLength(1);
+    // The contract nobody holds was passed over by the signing automation, not retried into
+    // the dead letter (which took 5 attempts, seconds of its partition, before the fix).
+    expect(e.tap.deadLetters.filter((d) => d.headers[EventHeaders.id] === foreign.id && d.headers[DeadLetterHeaders.consumerGroup] === `e2e-${e.p.id}-signing-automation`)).toEqual([]);
     expect(MORTGAGE.steps.map((_, i) => e.tap.distinct(c.contractId, 'contract.step_opened').some((ev) => ev.payload?.$case === 'contractStepOpened' && ev.payload.value.stepIndex === i))).toEqual([true, true, true]);
   }, 200_000);
 });

@@ -44,8 +44,10 @@ export class ContractAutomation {
   }
 
   private async forContract(event: EventEnvelope, contractId: string, act: (contract: ContractView) => Promise<void>): Promise<void> {
-    const contract = await this.documents.getContract(event.tenantId, contractId, this.limits());
     try {
+      // Inside the try: a contract the document service does not hold (NOT_FOUND) is not one to
+      // retry either; retried, each such event held its partition for seconds, then was dead-lettered.
+      const contract = await this.documents.getContract(event.tenantId, contractId, this.limits());
       await act(contract);
     } catch (err) {
       // The contract ended or moved on meanwhile, or a seal is not configured: nothing to retry.
