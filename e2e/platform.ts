@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
+import { MongoClient } from 'mongodb';
 import {
   bundlePlatformService,
   pkiServerSpec,
@@ -62,7 +63,10 @@ export interface Platform {
   /** Starts a stopped or killed service again (same port, database, group); resolves once SERVING. */
   start(name: ServiceName): Promise<void>;
   logFile(name: ServiceName | 'pki'): string;
-  /** Stops every process (services first), closes the clients, removes the bundles. */
+  /**
+   * Stops every process (services first), closes the clients, removes the bundles, the PKI and
+   * the databases (the shared FerretDB keeps every database it was given otherwise); the logs stay.
+   */
   stop(): Promise<void>;
 }
 
@@ -123,7 +127,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     { groupId: group('verification'), topics: [Topics.signature] },
     { groupId: group('notification'), topics: [Topics.contract, Topics.signature, Topics.verification] },
   ];
-  const common = { LOG_LEVEL: o.logLevel ?? 'warn', SHUTDOWN_GRACE_MS: '3000', RELAY_POLL_MS: '100' };
+  const common = { LOG_LEVEL: o.logLevel ?? 'warn', SHUTDOWN_GRACE_MS: '3000' };
   const env: Record<ServiceName, Record<string, string>> = {
     document: {
       DOCUMENT_MONGO_URL: db('document'),
@@ -146,8 +150,6 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       NOTIFICATION_MONGO_URL: db('notification'),
       NOTIFICATION_GROUP_ID: group('notification'),
       ...(o.smtpUrl ? { SMTP_URL: o.smtpUrl } : {}),
-      NOTIFY_TENANT_CACHE_MS: '0',
-      NOTIFY_POLL_MS: '100',
     },
   };
   const specs = Object.fromEntries(
@@ -209,6 +211,12 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         fs.rmSync(`${file}.map`, { force: true });
       }
       fs.rmSync(path.join(dir, 'pki'), { recursive: true, force: true });
+      const mongo = await MongoClient.connect(o.mongoUrl);
+      try {
+        for (const name of NAMES) await mongo.db(new URL(db(name)).pathname.slice(1)).dropDatabase();
+      } finally {
+        await mongo.close();
+      }
     },
   };
 }
