@@ -12,6 +12,7 @@ import {
   revisionMessages,
   startTestService,
   statusOf,
+  storedChunks,
   upload,
   uploadMessages,
   type TestService,
@@ -36,7 +37,7 @@ const tenant = () => `agent-${randomUUID().slice(0, 8)}`;
 /** What the store holds: GridFS files and chunks, and document records. */
 async function stored() {
   const count = (name: string) => db.collection(name).countDocuments();
-  return { files: await count('blobs.files'), chunks: await count('blobs.chunks'), documents: await count('documents') };
+  return { files: await count('blobs.files'), chunks: await storedChunks(db), documents: await count('documents') };
 }
 
 async function refusedUpload(messages: Iterable<UploadDocumentRequest> | AsyncIterable<UploadDocumentRequest>) {

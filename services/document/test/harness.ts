@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Connection } from 'mongoose';
 import { credentials } from '@grpc/grpc-js';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import {
@@ -148,3 +149,11 @@ export async function collectEvents(tenantId: string, options: { onEvent?: (e: E
 }
 
 export { statusOf } from '@jitsuin/testkit';
+
+/** Chunks stored, over every file's chunk collection (src/store/blobs.ts). */
+export async function storedChunks(connection: Connection): Promise<number> {
+  const names = (await connection.db!.listCollections().toArray()).map((c) => c.name).filter((name) => name.startsWith('blobs.chunks'));
+  let total = 0;
+  for (const name of names) total += await connection.collection(name).countDocuments();
+  return total;
+}

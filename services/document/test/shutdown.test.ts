@@ -8,7 +8,7 @@ import { DocumentServiceClient, type UploadDocumentRequest } from '@jitsuin/prot
 import { isServing } from '@jitsuin/rpc';
 import { makePdf } from '@jitsuin/testkit';
 import { testInfra } from '@jitsuin/testkit/vitest';
-import { callClientStream, callUnary, statusOf, testConfig, uploadMessages } from './harness.js';
+import { callClientStream, callUnary, statusOf, storedChunks, testConfig, uploadMessages } from './harness.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const port = 43000 + Math.floor(Math.random() * 2000);
@@ -64,7 +64,7 @@ describe('the document service process', () => {
     expect(late.code).toBe(status.DEADLINE_EXCEEDED);
     // The server gives up on its own: nothing of the upload stays in the store.
     const stored = async () => ({
-      chunks: await db.collection('blobs.chunks').countDocuments(),
+      chunks: await storedChunks(db),
       documents: await db.collection('documents').countDocuments({ tenantId }),
     });
     await expect.poll(stored, { timeout: 5000 }).toEqual({ chunks: 0, documents: 0 });
@@ -81,7 +81,7 @@ describe('the document service process', () => {
           // Terminate once the server is storing this upload: the call is in flight there.
           await vi.waitFor(
             async () => {
-              if ((await db.collection('blobs.chunks').countDocuments()) === 0) throw new Error('no chunk stored yet');
+              if ((await storedChunks(db)) === 0) throw new Error('no chunk stored yet');
             },
             { timeout: 10_000, interval: 20 },
           );
