@@ -6,6 +6,17 @@ import type { DocumentService } from '../clients/document-service.js';
 import { checkTurn, type ContractView, type DocumentView, fieldNameFor, type PartyView, sealMaker, signsDocument } from '../domain/contract.js';
 import type { Signing } from './signing.js';
 
+/**
+ * Runs `act` on every document at once (they are independent revision chains; the signing
+ * service's memory budget bounds what runs together) and fails, after all have ended, with the
+ * first failure: a redelivered event then finds done what was done.
+ */
+async function eachDocument(documentIds: string[], act: (documentId: string) => Promise<void>): Promise<void> {
+  const results = await Promise.allSettled(documentIds.map(act));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** The field the certifying organisation's own signature goes in. */
 export const CERTIFICATION_FIELD = 'Certification';
 
@@ -61,9 +72,10 @@ export class ContractAutomation {
 
   private async certify(contract: ContractView): Promise<void> {
     const certifier = contract.parties.find((p) => p.id === contract.certifyingPartyId);
-    if (!certifier?.sealId) return;
+    const sealId = certifier?.sealId;
+    if (!sealId) return;
     const last = contract.steps.length - 1;
-    for (const documentId of contract.documentIds) {
+    await eachDocument(contract.documentIds, async (documentId) => {
       // A field for each party who signs this document.
       const addFields: FieldSpec[] = contract.steps.flatMap((ids, step) =>
         ids
@@ -76,11 +88,11 @@ export class ContractAutomation {
       );
       const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
       const first = document.revisions[1];
-      if (first?.kind === 'SEAL' && first.madeBy === sealMaker(certifier.sealId)) continue;
+      if (first?.kind === 'SEAL' && first.madeBy === sealMaker(sealId)) return;
       await this.signing.seal(
         {
           revision: this.ref(contract, document),
-          sealId: certifier.sealId,
+          sealId,
           placement: { fieldName: CERTIFICATION_FIELD },
           level: this.settings.level,
           certify: 2,
@@ -89,15 +101,16 @@ export class ContractAutomation {
         },
         this.limits(),
       );
-    }
+    });
   }
 
   private async sealStep(contract: ContractView, stepIndex: number): Promise<void> {
     const organisations = (contract.steps[stepIndex] ?? []).map((id) => this.party(contract, id)).filter((p) => p.kind === 'ORGANIZATION');
     const last = stepIndex === contract.steps.length - 1;
-    for (const party of organisations) {
-      if (!party.sealId) continue;
-      for (const documentId of contract.documentIds.filter((id) => signsDocument(contract, party.id, id))) {
+    // Documents side by side; on one document the organisations of the step one after another.
+    await eachDocument(contract.documentIds, async (documentId) => {
+      for (const party of organisations) {
+        if (!party.sealId || !signsDocument(contract, party.id, documentId)) continue;
         const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
         try {
           checkTurn(contract, party, document);
@@ -117,16 +130,16 @@ export class ContractAutomation {
           this.limits(),
         );
       }
-    }
+    });
   }
 
   private async extendAll(contract: ContractView): Promise<void> {
-    for (const documentId of contract.documentIds) {
+    await eachDocument(contract.documentIds, async (documentId) => {
       const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
       const [before, head] = document.revisions.slice(-2);
-      if (head?.kind === 'TIMESTAMP' && before?.kind === 'VALIDATION_DATA') continue;
+      if (head?.kind === 'TIMESTAMP' && before?.kind === 'VALIDATION_DATA') return;
       await this.signing.extend({ revision: this.ref(contract, document), level: 'B-LTA' }, this.limits());
-    }
+    });
   }
 
   private party(contract: ContractView, id: string): PartyView {
