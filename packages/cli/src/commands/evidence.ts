@@ -1,8 +1,9 @@
 import { createWriteStream } from 'node:fs';
-import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { rename, rm, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { readTrust, UsageError } from '../args.js';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { checkEvidence, type EvidenceResult, UnusableEvidenceError } from '@jitsuin/evidence';
 import { DocumentServiceClient, type ExportEvidenceResponse } from '@jitsuin/proto/document/v1/document';
@@ -35,29 +36,7 @@ export   writes a contract's evidence package from the document service (default
          DOCUMENT_SERVICE_ADDRESS or 127.0.0.1:50051) to FILE.zip (default evidence-CONTRACT_ID.zip)
 `;
 
-class UsageError extends Error {}
 
-const CERT_FILE = /\.(pem|crt|cer)$/i;
-
-async function readTrust(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const path of paths) {
-    let st;
-    try {
-      st = await stat(path);
-    } catch {
-      throw new UsageError(`--trust ${path} does not exist`);
-    }
-    const files = st.isDirectory() ? (await readdir(path)).filter((n) => CERT_FILE.test(n)).sort().map((n) => join(path, n)) : [path];
-    if (files.length === 0) throw new UsageError(`--trust ${path} holds no *.pem, *.crt or *.cer file`);
-    for (const file of files) {
-      const text = await readFile(file, 'utf8');
-      if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--trust ${file} holds no PEM CERTIFICATE block`);
-      out.push(text);
-    }
-  }
-  return out;
-}
 
 const LABEL = { ok: 'ok  ', fail: 'FAIL', warn: 'warn' } as const;
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageError } from '../args.js';
 import { Pkcs12Signer, type Signer } from '@jitsuin/pades';
 import { writeParts } from '@jitsuin/pdf';
 import { type FieldSpec, LEVELS, type PadesLevel, type Rect, signerDisplayName, signWith } from '@jitsuin/signer';
@@ -32,8 +33,6 @@ export const SIGN_USAGE = `usage: ./jitsuin sign IN.pdf OUT.pdf (--p12 FILE | --
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-/** A usage mistake: one line and the usage, exit 2. */
-class UsageError extends Error {}
 /** An expected failure the person can act on: one line, exit 1. */
 class SignCommandError extends Error {}
 

@@ -1,6 +1,5 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readTrust, UsageError } from '../args.js';
 import { renderReportText, type VerificationReport, verifyPdf, VerifyInputError } from '@jitsuin/verify';
 
 /**
@@ -25,8 +24,6 @@ exit status: 0 every signature passed (TOTAL_PASSED); 1 INDETERMINATE, TOTAL_FAI
 signature; 2 the file cannot be verified at all, or a usage mistake
 `;
 
-/** A usage mistake or an unusable input: one line, exit 2. */
-class UsageError extends Error {}
 
 interface VerifyArgs {
   file: string;
@@ -79,28 +76,6 @@ function parse(args: string[]): VerifyArgs {
   };
 }
 
-const CERT_FILE = /\.(pem|crt|cer)$/i;
-
-/** The PEM text of each --trust file, or of every certificate file in a --trust directory. */
-async function readTrust(paths: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const path of paths) {
-    let st;
-    try {
-      st = await stat(path);
-    } catch {
-      throw new UsageError(`--trust ${path} does not exist`);
-    }
-    const files = st.isDirectory() ? (await readdir(path)).filter((n) => CERT_FILE.test(n)).sort().map((n) => join(path, n)) : [path];
-    if (files.length === 0) throw new UsageError(`--trust ${path} holds no *.pem, *.crt or *.cer file`);
-    for (const file of files) {
-      const text = await readFile(file, 'utf8');
-      if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--trust ${file} holds no PEM CERTIFICATE block`);
-      out.push(text);
-    }
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 
