@@ -1,10 +1,12 @@
 import {
   Metadata,
+  status,
   type CallOptions,
   type ClientUnaryCall,
   type ClientWritableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { type ErrorKind, JitsuinError, unavailable } from '@jitsuin/errors';
 
 /** Promise forms of grpc-js client calls, each with a deadline: no call waits forever. */
 
@@ -91,4 +93,36 @@ export function callClientStream<Req, Res>(
       reject(err);
     });
   });
+}
+
+/** gRPC status of another service's refusal → the kind of error the calling service reports. */
+const KIND_OF_STATUS: Partial<Record<status, ErrorKind>> = {
+  [status.INVALID_ARGUMENT]: 'INVALID_ARGUMENT',
+  [status.NOT_FOUND]: 'NOT_FOUND',
+  [status.ALREADY_EXISTS]: 'ALREADY_EXISTS',
+  [status.FAILED_PRECONDITION]: 'FAILED_PRECONDITION',
+  [status.ABORTED]: 'ABORTED',
+  [status.RESOURCE_EXHAUSTED]: 'RESOURCE_EXHAUSTED',
+};
+
+function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number';
+}
+
+/**
+ * The one place where another service's answer becomes an error of the calling service: its
+ * refusals keep their words (they name the contract, document or revision), its absence is
+ * UNAVAILABLE, and a call cut short by our own caller reports why (deadline or cancellation).
+ * `service` names it for people, e.g. "the document service".
+ */
+export function fromDownstream(err: unknown, service: string, signal?: AbortSignal): unknown {
+  if (signal?.aborted && signal.reason instanceof JitsuinError) return signal.reason;
+  if (err instanceof JitsuinError || !isServiceError(err)) return err;
+  const kind = KIND_OF_STATUS[err.code as status];
+  if (kind) return new JitsuinError(kind, err.details || err.message);
+  if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED || err.code === status.CANCELLED) {
+    const words = err.code === status.DEADLINE_EXCEEDED ? 'did not answer in time' : 'is unavailable';
+    return unavailable(`${service} ${words}; try again shortly`, err);
+  }
+  return new Error(`${service} failed: ${err.details || err.message}`, { cause: err });
 }

@@ -9,6 +9,7 @@ export {
   type CallSettings,
   type ClientStreamMethod,
   type UnaryMethod,
+  fromDownstream,
 } from './client.js';
 export { isServing } from './health.js';
 export { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from './env.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { JitsuinError, resourceExhausted, unavailable, type ErrorKind } from '@jitsuin/errors';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { resourceExhausted, unavailable } from '@jitsuin/errors';
 import {
   ContractState,
   DocumentServiceClient,
@@ -12,7 +12,7 @@ import {
   type Document,
   type Revision,
 } from '@jitsuin/proto/document/v1/document';
-import { callClientStream, callUnary } from '@jitsuin/rpc';
+import { callClientStream, callUnary, fromDownstream } from '@jitsuin/rpc';
 import type {
   ContractState as DomainContractState,
   ContractView,
@@ -25,36 +25,8 @@ import type {
 /** Upload messages carry at most this much (the server takes 4 MiB messages). */
 const CHUNK_BYTES = 1024 * 1024;
 
-/** gRPC status → the kind of error this service reports; anything else is our own failure. */
-const KIND_OF_STATUS: Partial<Record<status, ErrorKind>> = {
-  [status.INVALID_ARGUMENT]: 'INVALID_ARGUMENT',
-  [status.NOT_FOUND]: 'NOT_FOUND',
-  [status.ALREADY_EXISTS]: 'ALREADY_EXISTS',
-  [status.FAILED_PRECONDITION]: 'FAILED_PRECONDITION',
-  [status.ABORTED]: 'ABORTED',
-  [status.RESOURCE_EXHAUSTED]: 'RESOURCE_EXHAUSTED',
-};
-
-function isServiceError(err: unknown): err is ServiceError {
-  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number';
-}
-
-/**
- * The one place where an answer of the document service becomes an error of this service: its
- * refusals keep their words (they name the contract, document or revision), its absence is
- * UNAVAILABLE, and a call cut short by our own caller reports why (deadline or cancellation).
- */
-function fromDocumentService(err: unknown, signal: AbortSignal | undefined): unknown {
-  if (signal?.aborted && signal.reason instanceof JitsuinError) return signal.reason;
-  if (!isServiceError(err)) return err;
-  const kind = KIND_OF_STATUS[err.code as status];
-  if (kind) return new JitsuinError(kind, err.details || err.message);
-  if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED || err.code === status.CANCELLED) {
-    const words = err.code === status.DEADLINE_EXCEEDED ? 'did not answer in time' : 'is unavailable';
-    return unavailable(`the document service ${words}; try again shortly`, err);
-  }
-  return new Error(`the document service failed: ${err.details || err.message}`, { cause: err });
-}
+/** An answer of the document service as an error of this service (see fromDownstream). */
+const fromDocumentService = (err: unknown, signal: AbortSignal | undefined) => fromDownstream(err, 'the document service', signal);
 
 const enumName = (names: Record<number, string>, value: number, prefix: string) =>
   (names[value] ?? '').replace(prefix, '');

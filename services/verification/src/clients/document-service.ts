@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { JitsuinError, resourceExhausted, unavailable, type ErrorKind } from '@jitsuin/errors';
+import { credentials, Metadata } from '@grpc/grpc-js';
+import { resourceExhausted, unavailable } from '@jitsuin/errors';
 import { DocumentServiceClient, type Revision } from '@jitsuin/proto/document/v1/document';
+import { fromDownstream } from '@jitsuin/rpc';
 
 /**
  * The document service as this service uses it: one revision downloaded whole, into one
@@ -10,29 +11,8 @@ import { DocumentServiceClient, type Revision } from '@jitsuin/proto/document/v1
  * imports another's code.)
  */
 
-const KIND_OF_STATUS: Partial<Record<status, ErrorKind>> = {
-  [status.INVALID_ARGUMENT]: 'INVALID_ARGUMENT',
-  [status.NOT_FOUND]: 'NOT_FOUND',
-  [status.FAILED_PRECONDITION]: 'FAILED_PRECONDITION',
-  [status.RESOURCE_EXHAUSTED]: 'RESOURCE_EXHAUSTED',
-};
-
-function isServiceError(err: unknown): err is ServiceError {
-  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number';
-}
-
-/** An answer of the document service as an error of this service (its words kept; its absence UNAVAILABLE). */
-function fromDocumentService(err: unknown, signal: AbortSignal | undefined): unknown {
-  if (signal?.aborted && signal.reason instanceof JitsuinError) return signal.reason;
-  if (err instanceof JitsuinError || !isServiceError(err)) return err;
-  const kind = KIND_OF_STATUS[err.code as status];
-  if (kind) return new JitsuinError(kind, err.details || err.message);
-  if (err.code === status.UNAVAILABLE || err.code === status.DEADLINE_EXCEEDED || err.code === status.CANCELLED) {
-    const words = err.code === status.DEADLINE_EXCEEDED ? 'did not answer in time' : 'is unavailable';
-    return unavailable(`the document service ${words}; try again shortly`, err);
-  }
-  return new Error(`the document service failed: ${err.details || err.message}`, { cause: err });
-}
+/** An answer of the document service as an error of this service (see fromDownstream). */
+const fromDocumentService = (err: unknown, signal: AbortSignal | undefined) => fromDownstream(err, 'the document service', signal);
 
 export interface RevisionRef {
   tenantId: string;
