@@ -68,25 +68,25 @@ export async function startDocumentService(config: DocumentConfig, logger: Logge
     logger,
   });
   relay?.start();
-  const verdicts = config.runVerdicts
-    ? await startVerdictConsumer(
-        { kafkaBrokers: config.kafkaBrokers, groupId: config.verdictsGroupId },
-        documentRepository,
-        new ContractProgress(contractRepository, documentRepository, contractChanged),
-        logger,
-      )
-    : undefined;
   const scheduler = config.runScheduler
     ? new DeadlineScheduler(contractRepository, documentRepository, app.contracts, { intervalMs: config.schedulerIntervalMs, remindBeforeMs: config.remindBeforeMs, batchSize: 100 }, logger, contractChanged)
     : undefined;
   scheduler?.start();
-  const eventLogConsumer = config.runEventLog
-    ? await startEventLogConsumer(
-        { kafkaBrokers: config.kafkaBrokers, groupId: config.eventLogGroupId, fromBeginning: config.eventLogFromBeginning },
-        eventLog,
-        logger,
-      )
-    : undefined;
+  // Both consumers join their groups at once; the service answers once they have (a consumer
+  // group joined later would start after events published meanwhile).
+  const [verdicts, eventLogConsumer] = await Promise.all([
+    config.runVerdicts
+      ? startVerdictConsumer(
+          { kafkaBrokers: config.kafkaBrokers, groupId: config.verdictsGroupId },
+          documentRepository,
+          new ContractProgress(contractRepository, documentRepository, contractChanged),
+          logger,
+        )
+      : undefined,
+    config.runEventLog
+      ? startEventLogConsumer({ kafkaBrokers: config.kafkaBrokers, groupId: config.eventLogGroupId, fromBeginning: config.eventLogFromBeginning }, eventLog, logger)
+      : undefined,
+  ]);
   server.setServing(true);
 
   return {

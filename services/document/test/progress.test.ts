@@ -31,9 +31,11 @@ afterAll(async () => {
 
 const types = (events: EventEnvelope[]) => events.map((e) => e.type);
 
-async function newContract(tenantId: string, options: { certify: boolean; deadline?: Date }) {
+async function newContract(tenantId: string, options: { certify: boolean; deadlineInMs?: number }) {
   const docs: Document[] = [await upload(a.client, tenantId, makePdf(4096, 'Loan')), await upload(a.client, tenantId, makePdf(4096, 'Guarantee'))];
-  const request = { ...mortgageRequest(tenantId, docs.map((d) => d.id), options.deadline), certifyingPartyId: options.certify ? 'bank' : '' };
+  // The deadline counted from now, after the uploads (which a loaded machine may make slow).
+  const deadline = options.deadlineInMs === undefined ? undefined : new Date(Date.now() + options.deadlineInMs);
+  const request = { ...mortgageRequest(tenantId, docs.map((d) => d.id), deadline), certifyingPartyId: options.certify ? 'bank' : '' };
   const { contract } = await callUnary(a.client.createContract.bind(a.client), request);
   await callUnary(a.client.sendContract.bind(a.client), { tenantId, contractId: contract!.id });
   return { contract: contract!, docs };
@@ -144,9 +146,9 @@ describe('deadline scheduler (two replicas)', () => {
     const tenantId = `t-${randomUUID().slice(0, 8)}`;
     const events = await collectEvents(tenantId);
     try {
-      // Within the reminder window (an hour) from the start; past the deadline in 6 s. Nobody signed:
+      // Within the reminder window (an hour) from the start; past the deadline in 8 s. Nobody signed:
       // both people of the open first step are reminded.
-      const { contract } = await newContract(tenantId, { certify: false, deadline: new Date(Date.now() + 6_000) });
+      const { contract } = await newContract(tenantId, { certify: false, deadlineInMs: 8_000 });
       await expect.poll(async () => (await getContract(tenantId, contract.id)).state, { timeout: 30_000 }).toBe(ContractState.CONTRACT_STATE_EXPIRED);
       // Every event is published (the outbox relay may take its time); then count.
       await expect.poll(() => types(events.events).includes('contract.expired'), { timeout: 30_000 }).toBe(true);
