@@ -88,7 +88,11 @@ export class ContractAutomation {
       );
       const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
       const first = document.revisions[1];
-      if (first?.kind === 'SEAL' && first.madeBy === sealMaker(sealId)) return;
+      if (first?.kind === 'SEAL' && first.madeBy === sealMaker(sealId)) {
+        // Certified already: announced too, unless the answer to that was lost.
+        await this.signing.announceMade(contract, documentId, first, { kind: 'SEAL', partyId: sealId, fieldName: CERTIFICATION_FIELD, level: this.settings.level, sealId });
+        return;
+      }
       await this.signing.seal(
         {
           revision: this.ref(contract, document),
@@ -110,18 +114,24 @@ export class ContractAutomation {
     // Documents side by side; on one document the organisations of the step one after another.
     await eachDocument(contract.documentIds, async (documentId) => {
       for (const party of organisations) {
-        if (!party.sealId || !signsDocument(contract, party.id, documentId)) continue;
+        const sealId = party.sealId;
+        if (!sealId || !signsDocument(contract, party.id, documentId)) continue;
         const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
         try {
           checkTurn(contract, party, document);
         } catch (err) {
-          if (err instanceof JitsuinError && 'code' in err && err.code === 'ALREADY_SIGNED') continue;
+          if (err instanceof JitsuinError && 'code' in err && err.code === 'ALREADY_SIGNED') {
+            const sealed = document.revisions.filter((r) => r.kind === 'SEAL' && r.madeBy === sealMaker(sealId) && r !== document.revisions[1]).at(-1);
+            // Sealed already: announced too, unless the answer to that was lost.
+            if (sealed) await this.signing.announceMade(contract, documentId, sealed, { kind: 'SEAL', partyId: sealId, fieldName: fieldNameFor(party.id), level: this.settings.level, sealId });
+            continue;
+          }
           throw err;
         }
         await this.signing.seal(
           {
             revision: this.ref(contract, document),
-            sealId: party.sealId,
+            sealId,
             placement: { fieldName: fieldNameFor(party.id) },
             level: this.settings.level,
             // A certified document has the lock on the field already; otherwise the last seal adds it.
@@ -137,7 +147,10 @@ export class ContractAutomation {
     await eachDocument(contract.documentIds, async (documentId) => {
       const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
       const [before, head] = document.revisions.slice(-2);
-      if (head?.kind === 'TIMESTAMP' && before?.kind === 'VALIDATION_DATA') return;
+      if (head?.kind === 'TIMESTAMP' && before?.kind === 'VALIDATION_DATA') {
+        await this.signing.announceMade(contract, documentId, head, { kind: 'TIMESTAMP', partyId: 'signing-service', fieldName: '', level: 'B-LTA' });
+        return;
+      }
       await this.signing.extend({ revision: this.ref(contract, document), level: 'B-LTA' }, this.limits());
     });
   }

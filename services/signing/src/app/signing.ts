@@ -25,7 +25,7 @@ import {
 import { refusalOf, signingError } from '../domain/errors.js';
 import { needsTimestamp } from '../domain/levels.js';
 import { MAX_PENDING_BYTES, pendingBytes, unclaimable, type SigningSession } from '../domain/session.js';
-import { outboxEntries } from '@jitsuin/store';
+import { isDuplicateKey, outboxEntries } from '@jitsuin/store';
 import { signatureApplied, signatureFailed } from '../events/payloads.js';
 import type { SealKeys } from '../store/seal-keys.js';
 import type { SessionRepository } from '../store/sessions.js';
@@ -346,6 +346,49 @@ export class Signing {
       this.changed(record.id);
       return { revisionId: revision.id, sha256: revision.sha256, fieldName };
     });
+  }
+
+  /**
+   * Announces a revision this service made (a seal, or the B-LTA extension) unless that was
+   * done: the document service may have stored the revision and died before answering, so the
+   * session with its signature.applied was never written, and the redelivered event finds the
+   * revision in place and signs nothing. Without this the contract waited for that revision's
+   * verification for ever (seen with the document service killed -9 under load). The session's
+   * id is the revision's, so two announcements of one revision are one insert.
+   */
+  async announceMade(
+    contract: ContractView,
+    documentId: string,
+    revision: RevisionView,
+    made: { kind: 'SEAL' | 'TIMESTAMP'; partyId: string; fieldName: string; level: PadesLevel; sealId?: string },
+  ): Promise<boolean> {
+    if (await this.sessions.findByRevision(revision.id)) return false;
+    const now = this.now();
+    const record: SigningSession = {
+      id: `made:${revision.id}`,
+      kind: made.kind,
+      tenantId: contract.tenantId,
+      contractId: contract.id,
+      documentId,
+      baseRevisionId: revision.parentId ?? '',
+      partyId: made.partyId,
+      level: made.level,
+      fieldName: made.fieldName,
+      certificateSerial: made.sealId ? serialOf(this.seals.get(made.sealId).certificate) : '',
+      state: 'COMPLETED',
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now,
+      result: { revisionId: revision.id, sha256: revision.sha256 },
+    };
+    try {
+      await this.sessions.insert(record, outboxEntries(contract.tenantId, contract.id, signatureApplied(record, revision.id)));
+    } catch (err) {
+      if (isDuplicateKey(err)) return false;
+      throw err;
+    }
+    this.changed(record.id);
+    return true;
   }
 
   /** B-T for a signature made without one: a document timestamp after it. */
