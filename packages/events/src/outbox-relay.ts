@@ -145,9 +145,13 @@ export class OutboxRelay {
 
   private async relayBatch(collection: OutboxCollection, claimed: unknown[]): Promise<number> {
     if (claimed.length === 0) return 0;
-    const documents = (await collection
-      .find({ _id: { $in: claimed } }, { projection: { outbox: 1 } })
-      .toArray()) as PendingDocument[];
+    // One lookup per id, not { _id: { $in: claimed } }: FerretDB on SQLite finds a document by
+    // `_id` equality through the table's index, but answers `$in` by reading and parsing every
+    // document of the collection, and this ran for every batch (171 ms against 1 ms per id with
+    // 2,000 documents of 2 KB; the e2e platform's FerretDB was CPU-bound on it).
+    const documents = (
+      await Promise.all(claimed.map((_id) => collection.find({ _id }, { projection: { outbox: 1 }, limit: 1 }).toArray()))
+    ).flat() as PendingDocument[];
     // In claim order, each document's events in their own order: one subject's events keep
     // their order on its partition.
     const events = documents.flatMap((d) => d.outbox.map((entry) => decodeEvent(asBytes(entry.data))));

@@ -68,9 +68,14 @@ export class DocumentRepository {
     return record ? toDocument(record) : undefined;
   }
 
+  /**
+   * The tenant's documents of these ids (those that exist), in the order of `ids`. One lookup per
+   * id: FerretDB on SQLite uses the index for `_id` equality but reads and parses the whole
+   * collection for `_id: { $in }` (see the outbox relay).
+   */
   async findMany(tenantId: string, ids: string[]): Promise<Document[]> {
-    const records = await this.model.find({ _id: { $in: ids }, tenantId }).lean<DocumentRecord[]>();
-    return records.map(toDocument);
+    const found = await Promise.all([...new Set(ids)].map((id) => this.find(tenantId, id)));
+    return found.filter((d): d is Document => d !== undefined);
   }
 
   /** Appends a revision if `parentId` is still the head. False when it no longer is. */
