@@ -49,6 +49,11 @@ type Outcome = 'done' | 'abandoned';
  * Failures are sorted by where they come from:
  * - a message that does not decode, or a handler error of kind INVALID_ARGUMENT, is poison:
  *   dead-lettered at once, since retrying cannot change the answer;
+ * - a handler error of kind UNAVAILABLE (a service or store the handler needs is away: down,
+ *   restarting) is retried with backoff for as long as it lasts, holding the partition as a
+ *   broker outage does: an outage of a dependency never dead-letters anything either (a
+ *   contract.sent dead-lettered after 1.5 s while the document service restarted from a kill -9
+ *   was a contract never certified);
  * - any other handler error is retried with backoff, then dead-lettered after maxAttempts;
  * - a Kafka error (dead-letter send, heartbeat, commit) is thrown to kafkajs, which re-joins
  *   and delivers the message again: a broker outage never dead-letters anything.
@@ -189,12 +194,15 @@ export class EventConsumer {
       return 'done';
     }
 
+    // Attempts that count toward maxAttempts (an UNAVAILABLE one does not).
+    let counted = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         await this.options.handle(event, { topic, partition, offset: message.offset, attempt });
         return 'done';
       } catch (error) {
-        if (isPoison(error) || attempt >= this.maxAttempts) {
+        if (!isUnavailable(error)) counted++;
+        if (isPoison(error) || counted >= this.maxAttempts) {
           await this.deadLetter(topic, partition, message, error, attempt);
           return 'done';
         }
@@ -232,6 +240,11 @@ export class EventConsumer {
       ],
     });
   }
+}
+
+/** A dependency away for now (the shared UNAVAILABLE kind): retried until it is back. */
+function isUnavailable(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { kind?: unknown }).kind === 'UNAVAILABLE';
 }
 
 /** Errors no retry can fix: the shared INVALID_ARGUMENT kind (MalformedEventError included). */

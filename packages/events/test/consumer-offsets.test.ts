@@ -71,6 +71,40 @@ describe('EventConsumer offsets', () => {
     expect(log).toEqual([]);
   });
 
+  it('keeps retrying while the handler finds a dependency UNAVAILABLE, then handles it: not dead-lettered', async () => {
+    let calls = 0;
+    const deadLetters: unknown[] = [];
+    const { log, eachBatch } = setup(
+      async () => {
+        calls++;
+        // maxAttempts is 2: five UNAVAILABLE answers (a service restarting) must not count.
+        if (calls <= 5) throw Object.assign(new Error('the document service is unavailable; try again shortly'), { kind: 'UNAVAILABLE' });
+      },
+      async (...args: unknown[]) => void deadLetters.push(args),
+    );
+    await eachBatch();
+    expect(calls).toBe(6);
+    expect(deadLetters).toEqual([]);
+    expect(log).toEqual(['resolve 7', 'commit']);
+  });
+
+  it('still dead-letters after maxAttempts other failures, UNAVAILABLE ones between them not counted', async () => {
+    let calls = 0;
+    const deadLetters: unknown[] = [];
+    const { log, eachBatch } = setup(
+      async () => {
+        calls++;
+        if (calls % 2 === 1) throw Object.assign(new Error('away'), { kind: 'UNAVAILABLE' });
+        throw new Error('handler failed');
+      },
+      async (...args: unknown[]) => void deadLetters.push(args),
+    );
+    await eachBatch();
+    expect(calls).toBe(4);
+    expect(deadLetters).toHaveLength(1);
+    expect(log).toEqual(['resolve 7', 'commit']);
+  });
+
   it('leaves a message uncommitted when stop() cuts its retries short', async () => {
     let calls = 0;
     const { consumer, log, eachBatch } = setup(
