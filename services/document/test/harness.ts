@@ -26,6 +26,8 @@ export function testConfig(overrides: Partial<DocumentConfig> = {}): DocumentCon
     ...readConfig({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(',') }),
     grpcPort: 0,
     mongoUrl: mongo.toString(),
+    // No reminders unless a test asks for them: they are events, and tests count events.
+    remindBeforeMs: 0,
     // Replicas of one database share a consumer group; other test files have their own.
     verdictsGroupId: `document-verdicts-${db}`,
     eventLogGroupId: `document-event-log-${db}`,
