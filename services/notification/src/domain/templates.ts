@@ -165,7 +165,7 @@ const en: Words = {
         return audience.kind === 'party'
           ? [
               `You are asked to sign ${t} electronically.`,
-              'Please have your Individual Number Card and its signing password (6 to 16 letters and digits) ready.',
+              'Please have your card with its signing certificate and the signing password (6 to 16 letters and digits) ready.',
               ...(ctx.deadline ? [`Sign by: ${dateWords('en', ctx.deadline)}`] : []),
             ]
           : [`Signing step ${notice.stepIndex + 1} of ${t} has started.`];
