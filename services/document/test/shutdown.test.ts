@@ -30,6 +30,10 @@ beforeAll(async () => {
       KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
       SHUTDOWN_GRACE_MS: '20000',
       LOG_LEVEL: 'warn',
+      // What this file is about is the gRPC edge; the consumers' group joins only slow the start.
+      DOCUMENT_RUN_VERDICTS: 'false',
+      DOCUMENT_RUN_EVENT_LOG: 'false',
+      DOCUMENT_RUN_SCHEDULER: 'false',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -37,10 +41,10 @@ beforeAll(async () => {
     async () => {
       if (!(await isServing(address, 'jitsuin.document.v1.DocumentService'))) throw new Error('not serving yet');
     },
-    { timeout: 30_000, interval: 200 },
+    { timeout: 60_000, interval: 200 },
   );
   client = new DocumentServiceClient(address, credentials.createInsecure());
-});
+}, 90_000);
 afterAll(async () => {
   await db?.close();
   client?.close();
