@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // served only with -pprof-addr
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -27,12 +29,17 @@ func main() {
 	// Default "error": at "warn" FerretDB logs a full message dump for every client that
 	// disconnects (the Node driver's endSessions is not implemented), which floods test logs.
 	logLevel := flag.String("log-level", envOr("FERRETDB_LOG_LEVEL", "error"), "debug, info, warn or error")
+	pprofAddr := flag.String("pprof-addr", os.Getenv("FERRETDB_PPROF_ADDR"), "serve Go's profiler (net/http/pprof) on this address, to see where FerretDB spends its time")
 	printVersion := flag.Bool("version", false, "print the embedded FerretDB module version and exit")
 	flag.Parse()
 
 	if *printVersion {
 		fmt.Println(ferretVersion())
 		return
+	}
+
+	if *pprofAddr != "" {
+		go func() { fatal("pprof: %v", http.ListenAndServe(*pprofAddr, nil)) }()
 	}
 
 	var level slog.Level

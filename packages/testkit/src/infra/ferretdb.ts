@@ -1,8 +1,11 @@
 // FerretDB (MongoDB wire protocol, SQLite backend) built from our small Go main in
 // packages/testkit/infra/ferretdb, which embeds FerretDB from the Go module proxy.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
+import { InfraError } from './errors.js';
+import { FERRETDB_MODULE, ferretDbPatches } from './ferretdb-patches.js';
 import { cacheDir, dataDir, infraSrcDir, runDir } from './paths.js';
 import type { Launch, Log, ServiceSpec } from './service.js';
 import { requireTool, runTool } from './tools.js';
@@ -42,22 +45,70 @@ async function prepare(log: Log, port: number): Promise<Launch> {
   return { command: binary, args: ['-listen-addr', `${host}:${port}`, '-sqlite-dir', sqliteDir] };
 }
 
-/** Builds the binary unless it is newer than every source file. */
+/**
+ * Builds the binary unless it was built from the sources and patches there are now (their
+ * digest is kept next to it).
+ */
 async function ensureBinary(log: Log): Promise<void> {
-  const sources = fs
-    .readdirSync(srcDir)
-    .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
-    .map((f) => fs.statSync(path.join(srcDir, f)).mtimeMs);
-  const built = fs.existsSync(binary) ? fs.statSync(binary).mtimeMs : 0;
-  if (built > Math.max(...sources)) return;
+  const digest = createHash('sha256');
+  for (const file of fs.readdirSync(srcDir).sort()) {
+    if (file.endsWith('.go') || file === 'go.mod' || file === 'go.sum') digest.update(file).update(fs.readFileSync(path.join(srcDir, file)));
+  }
+  digest.update(JSON.stringify(ferretDbPatches));
+  const stamp = `${binary}.sources`;
+  const sources = digest.digest('hex');
+  if (fs.existsSync(binary) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === sources) return;
 
   const go = requireTool('go');
   log('ferretdb: building FerretDB with go build (first run or after a source change)');
   fs.mkdirSync(path.dirname(binary), { recursive: true });
   const tmp = `${binary}.tmp-${process.pid}`;
-  // Default -mod=readonly: the committed go.sum is complete, and a build must not edit sources.
-  await runTool(go, ['build', '-trimpath', '-o', tmp, '.'], { cwd: srcDir });
+  // A workspace that builds our main against the patched copy; go.mod and go.sum stay as committed.
+  const workspace = await writePatchedWorkspace(go);
+  await runTool(go, ['build', '-trimpath', '-o', tmp, '.'], { cwd: srcDir, env: { ...process.env, GOWORK: workspace } });
   fs.renameSync(tmp, binary);
+  fs.writeFileSync(stamp, sources);
+}
+
+/**
+ * Copies the FerretDB module from the Go module cache, applies ferretdb-patches.ts to the
+ * copy, and writes a go.work that puts the copy in the module's place (go build -overlay
+ * refuses files in the module cache). Returns the go.work's path.
+ */
+async function writePatchedWorkspace(go: string): Promise<string> {
+  const module = JSON.parse(await runTool(go, ['mod', 'download', '-json', FERRETDB_MODULE], { cwd: srcDir })) as { Dir?: string; Version?: string; Error?: string };
+  if (!module.Dir || !module.Version) throw new InfraError(`ferretdb: cannot download ${FERRETDB_MODULE}: ${module.Error ?? 'no module directory'}`);
+  const dir = path.join(cacheDir, 'ferretdb-build');
+  const copy = path.join(dir, 'ferretdb');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.cpSync(module.Dir, copy, { recursive: true });
+  makeWritable(copy); // the module cache's files and directories are read-only
+  for (const [i, patch] of ferretDbPatches.entries()) {
+    const file = path.join(copy, patch.file);
+    let text = patch.add;
+    if (text === undefined) {
+      text = fs.readFileSync(file, 'utf8');
+      const found = text.split(patch.find!).length - 1;
+      if (found !== patch.count) {
+        throw new InfraError(`ferretdb: patch ${i + 1} expects ${patch.count} occurrence(s) in ${patch.file}, found ${found}: has the FerretDB version changed?`);
+      }
+      text = text.replaceAll(patch.find!, patch.replace!);
+    }
+    fs.writeFileSync(file, text);
+  }
+  const goVersion = /^go (\S+)$/m.exec(fs.readFileSync(path.join(srcDir, 'go.mod'), 'utf8'))?.[1] ?? '1.24';
+  const workspace = path.join(dir, 'go.work');
+  fs.writeFileSync(workspace, `go ${goVersion}\n\nuse ${srcDir}\n\nreplace ${FERRETDB_MODULE} ${module.Version} => ${copy}\n`);
+  return workspace;
+}
+
+function makeWritable(dir: string): void {
+  fs.chmodSync(dir, 0o755);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) makeWritable(file);
+    else fs.chmodSync(file, 0o644);
+  }
 }
 
 /** FerretDB version compiled into the binary (e.g. v1.24.2), if it is built. */

@@ -6,7 +6,10 @@ import { testInfra } from '../src/infra/vitest-context.js';
 /**
  * The services rely on MongoDB's promise that one update of one document is atomic (version
  * checks, outbox entries). FerretDB 1.x alone does not keep it; the server the testkit starts
- * does (infra/ferretdb/writelock.go). This checks whatever MONGO_URL points at.
+ * does (infra/ferretdb/writelock.go). They also find and change documents by _id, most often
+ * with a condition or two besides ({ _id, tenantId }, { _id, version }); FerretDB 1.24 on
+ * SQLite answers those by reading the whole collection unless it is built with our patches
+ * (src/infra/ferretdb-patches.ts). This checks whatever MONGO_URL points at.
  */
 describe('the document store the tests run against', () => {
   const clients: MongoClient[] = [];
@@ -48,5 +51,16 @@ describe('the document store the tests run against', () => {
       }),
     );
     expect((await collection(0).findOne({ _id: 'versioned' }))?.v).toBe(wins);
+  });
+
+  it('finds a document by _id and another condition through the _id index', async () => {
+    const lookups = clients[0]!.db(database).collection<{ _id: string; tenantId: string }>('lookups');
+    await lookups.insertMany(Array.from({ length: 50 }, (_, n) => ({ _id: `d${n}`, tenantId: n % 2 ? 'odd' : 'even' })));
+    // FerretDB's plan is SQLite's (SEARCH ... USING INDEX, or SCAN); MongoDB's an IXSCAN or IDHACK.
+    const plan = async () => JSON.stringify(await lookups.find({ _id: 'd7', tenantId: 'odd' }).explain());
+    await expect.poll(plan, { timeout: 5000 }).toMatch(/SEARCH \S+ USING INDEX|IXSCAN|IDHACK/);
+    // The other condition still applies.
+    expect(await lookups.findOne({ _id: 'd7', tenantId: 'odd' })).toEqual({ _id: 'd7', tenantId: 'odd' });
+    expect(await lookups.findOne({ _id: 'd7', tenantId: 'even' })).toBeNull();
   });
 });
