@@ -325,8 +325,8 @@ export class Signing {
         parts,
         limits,
       );
-      const record: SigningSession = {
-        id: randomUUID(),
+      const record: MadeSession = {
+        id: madeSessionId(revision.id),
         kind: 'SEAL',
         tenantId: ref.tenantId,
         contractId: contract.id,
@@ -342,8 +342,7 @@ export class Signing {
         expiresAt: now,
         result: { revisionId: revision.id, sha256: revision.sha256 },
       };
-      await this.sessions.insert(record, outboxEntries(ref.tenantId, contract.id, signatureApplied(record, revision.id)));
-      this.changed(record.id);
+      await this.announce(record);
       return { revisionId: revision.id, sha256: revision.sha256, fieldName };
     });
   }
@@ -353,8 +352,7 @@ export class Signing {
    * done: the document service may have stored the revision and died before answering, so the
    * session with its signature.applied was never written, and the redelivered event finds the
    * revision in place and signs nothing. Without this the contract waited for that revision's
-   * verification for ever (seen with the document service killed -9 under load). The session's
-   * id is the revision's, so two announcements of one revision are one insert.
+   * verification for ever (seen with the document service killed -9 under load).
    */
   async announceMade(
     contract: ContractView,
@@ -362,10 +360,9 @@ export class Signing {
     revision: RevisionView,
     made: { kind: 'SEAL' | 'TIMESTAMP'; partyId: string; fieldName: string; level: PadesLevel; sealId?: string },
   ): Promise<boolean> {
-    if (await this.sessions.findByRevision(revision.id)) return false;
     const now = this.now();
-    const record: SigningSession = {
-      id: `made:${revision.id}`,
+    return await this.announce({
+      id: madeSessionId(revision.id),
       kind: made.kind,
       tenantId: contract.tenantId,
       contractId: contract.id,
@@ -380,9 +377,17 @@ export class Signing {
       updatedAt: now,
       expiresAt: now,
       result: { revisionId: revision.id, sha256: revision.sha256 },
-    };
+    });
+  }
+
+  /**
+   * Records a revision this service made, with its signature.applied. The session is named by
+   * the revision, so the revision is announced once however many times (and replicas) try;
+   * false when it was announced already.
+   */
+  private async announce(record: MadeSession): Promise<boolean> {
     try {
-      await this.sessions.insert(record, outboxEntries(contract.tenantId, contract.id, signatureApplied(record, revision.id)));
+      await this.sessions.insert(record, outboxEntries(record.tenantId, record.contractId, signatureApplied(record, record.result.revisionId)));
     } catch (err) {
       if (isDuplicateKey(err)) return false;
       throw err;
@@ -455,8 +460,8 @@ export class Signing {
       // Announced like a signature, so that the new revision is verified (and the contract,
       // long-term verifiable now, completes).
       const now = this.now();
-      const record: SigningSession = {
-        id: randomUUID(),
+      const record: MadeSession = {
+        id: madeSessionId(revision.id),
         kind: 'TIMESTAMP',
         tenantId: input.revision.tenantId,
         contractId: contract.id,
@@ -472,8 +477,7 @@ export class Signing {
         expiresAt: now,
         result: { revisionId: revision.id, sha256: revision.sha256 },
       };
-      await this.sessions.insert(record, outboxEntries(input.revision.tenantId, contract.id, signatureApplied(record, revision.id)));
-      this.changed(record.id);
+      await this.announce(record);
       return { revisionId: revision.id, sha256: revision.sha256 };
     });
   }
@@ -537,3 +541,7 @@ export class Signing {
     }
   }
 }
+
+/** The session of a revision the service made itself (a seal, a timestamp): one per revision. */
+type MadeSession = SigningSession & { result: NonNullable<SigningSession['result']> };
+const madeSessionId = (revisionId: string) => `made:${revisionId}`;

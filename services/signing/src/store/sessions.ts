@@ -90,12 +90,6 @@ export class SessionRepository {
     return insertWithEvents(this.collection, session, events);
   }
 
-  /** The session whose result is this revision, if any (its signature.applied went with it). */
-  async findByRevision(revisionId: string): Promise<SigningSession | undefined> {
-    const record = await this.collection.findOne({ 'result.revisionId': revisionId } as never, { projection: { outbox: 0, pending: 0 } });
-    return record ? toSession(record as unknown as SessionRecord) : undefined;
-  }
-
   async find(id: string): Promise<SigningSession | undefined> {
     const record = await this.collection.findOne({ _id: id } as never, { projection: { outbox: 0 } });
     return record ? toSession(record as unknown as SessionRecord) : undefined;
