@@ -44,34 +44,36 @@ interface FileRecord {
   chunkSize: number;
   uploadDate: Date;
   filename: string;
-  /** The collection of this file's chunks; absent for files stored in the shared blobs.chunks. */
+  /** Set on files whose chunks are in blobs.chunks under the ids chunkId() gives. */
+  keyed?: boolean;
+  /** Files stored before that: the collection of their own their chunks are in, if any. */
   chunks?: string;
 }
 
 interface ChunkRecord {
+  _id: string | ObjectId;
   files_id: ObjectId;
   n: number;
   data: InstanceType<typeof Binary>;
 }
 
-/** Files stored before chunk collections of their own keep their chunks here. */
-const SHARED_CHUNKS = 'blobs.chunks';
-/** Every file's chunks are in a collection of their own, named by the file id. */
-export const CHUNK_COLLECTION_PREFIX = 'blobs.chunks.';
-const chunkCollectionOf = (fileId: ObjectId) => `${CHUNK_COLLECTION_PREFIX}${fileId.toHexString()}`;
+const CHUNKS = 'blobs.chunks';
+/** A chunk's id: its file's and its number, so that it is found through the _id index. */
+const chunkId = (fileId: ObjectId, n: number) => `${fileId.toHexString()}:${n}`;
 
 /**
  * Content-addressed file storage in the GridFS layout (blobs.files, and chunks of { files_id,
- * n, data }). A file is written under a fresh id while it streams in, then indexed by its
- * SHA-256 in one insert (the unique _id settles concurrent uploads of the same content). A
- * failed or refused upload deletes what it wrote.
+ * n, data } in blobs.chunks). A file is written under a fresh id while it streams in, then
+ * indexed by its SHA-256 in one insert (the unique _id settles concurrent uploads of the same
+ * content). A failed or refused upload deletes what it wrote.
  *
- * Each file's chunks are a collection of their own (blobs.chunks.<file id>), not GridFS's one
- * shared blobs.chunks: FerretDB 1.24 on SQLite finds documents by scanning their table and
- * parsing each row, indexes or not (its query plan is a SCAN even for _id), so in a shared
- * collection reading one 1 MiB chunk cost time in proportion to everything ever stored (2.9 s
- * with 200 MiB stored, 5 s at 420 MiB). In its own collection a file is read in one scan of its
- * own chunks, and deleted by dropping the collection.
+ * A chunk's _id names its file and number, and chunks are read, written and deleted one by
+ * one by _id: FerretDB on SQLite answers any other filter ({ files_id, n }, $in) by reading and
+ * decoding the whole collection, every chunk of every file. (Files stored before this have
+ * their chunks either in a collection of their own, read whole, or in blobs.chunks found by
+ * files_id; they stay readable. A collection per file made each upload a change of the SQLite
+ * schema, which every FerretDB connection then read again: a fifth of its time with 50
+ * contracts in flight.)
  *
  * The chunks are written and read here rather than through the driver's GridFSBucket: its
  * write stream copies every chunk twice on the way (a 100 MB upload then peaks far above
@@ -96,7 +98,8 @@ export class BlobStore {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.chunks(SHARED_CHUNKS).createIndex({ files_id: 1, n: 1 }, { unique: true });
+    // No index on the chunks' { files_id, n }: their _id says both, and on FerretDB each index
+    // costs every insert a parse of the whole chunk.
     await this.files.createIndex({ filename: 1, uploadDate: 1 });
   }
 
@@ -106,7 +109,7 @@ export class BlobStore {
    */
   async put(chunks: AsyncIterable<Buffer>, check: BlobCheck, signal: AbortSignal): Promise<{ blob: Blob; created: boolean }> {
     const fileId = new ObjectId();
-    const chunkStore = this.chunks(chunkCollectionOf(fileId));
+    const chunkStore = this.chunks(CHUNKS);
     const hash = createHash('sha256');
     let size = 0;
     let n = 0;
@@ -116,18 +119,19 @@ export class BlobStore {
     try {
       for await (const data of fixedSize(inspected(chunks, check, hash, (bytes) => (size = bytes)), CHUNK_BYTES)) {
         signal.throwIfAborted();
-        const insert = chunkStore.insertOne({ files_id: fileId, n: n++, data: new Binary(data) });
+        const insert = chunkStore.insertOne({ _id: chunkId(fileId, n), files_id: fileId, n, data: new Binary(data) });
+        n += 1;
         insert.catch(() => undefined); // a failure is seen when it is awaited, not as unhandled
         inFlight.push(insert);
         if (inFlight.length >= WRITE_WINDOW_CHUNKS) await inFlight.shift();
       }
       await Promise.all(inFlight.splice(0));
       signal.throwIfAborted();
-      await this.files.insertOne({ _id: fileId, length: size, chunkSize: CHUNK_BYTES, uploadDate: new Date(), filename: 'upload', chunks: chunkStore.collectionName });
+      await this.files.insertOne({ _id: fileId, length: size, chunkSize: CHUNK_BYTES, uploadDate: new Date(), filename: 'upload', keyed: true });
     } catch (err) {
-      // Only once no insert is in flight does the cleanup find every chunk written.
+      // Only once no insert is in flight are the chunks written all there to delete.
       await Promise.allSettled(inFlight);
-      await this.remove(fileId).catch(() => undefined);
+      await this.removeChunks(fileId, n).catch(() => undefined);
       throw signal.aborted ? signal.reason : err;
     }
 
@@ -145,15 +149,20 @@ export class BlobStore {
 
   private async remove(fileId: ObjectId): Promise<void> {
     const file = await this.files.findOne({ _id: fileId });
+    if (!file) return;
+    if (file.keyed) await this.removeChunks(fileId, Math.ceil(file.length / file.chunkSize));
+    else if (file.chunks) await this.chunks(file.chunks).drop().catch(unlessNamespaceMissing);
+    else await this.chunks(CHUNKS).deleteMany({ files_id: fileId });
     await this.files.deleteOne({ _id: fileId });
-    if (file && !file.chunks) {
-      await this.chunks(SHARED_CHUNKS).deleteMany({ files_id: fileId });
-      return;
+  }
+
+  /** Deletes chunks 0..count-1 of a file, one by _id (see the class comment). */
+  private async removeChunks(fileId: ObjectId, count: number): Promise<void> {
+    const chunkStore = this.chunks(CHUNKS);
+    for (let n = 0; n < count; n += WRITE_WINDOW_CHUNKS) {
+      const batch = Array.from({ length: Math.min(WRITE_WINDOW_CHUNKS, count - n) }, (_, i) => chunkStore.deleteOne({ _id: chunkId(fileId, n + i) }));
+      await Promise.all(batch);
     }
-    // A collection that was never created (nothing written) is no error.
-    await this.chunks(chunkCollectionOf(fileId)).drop().catch((err: unknown) => {
-      if (!/ns not found|NamespaceNotFound/i.test(String((err as Error).message ?? err))) throw err;
-    });
   }
 
   /** Removes a blob that `put` created but nothing came to reference. */
@@ -177,39 +186,67 @@ export class BlobStore {
     const chunkSize = file.chunkSize;
     const first = Math.floor(start / chunkSize);
     const last = Math.floor(Math.max(start, end - 1) / chunkSize);
-    // A file of its own is read in its stored order (no sort: FerretDB would sort the whole
-    // file in memory): chunks were written a few at a time, so one may come before the one
-    // written just ahead of it; up to a window's worth wait here for their turn.
-    const cursor = file.chunks
-      ? this.chunks(file.chunks).find({}).batchSize(READ_BATCH_CHUNKS)
-      : this.chunks(SHARED_CHUNKS).find({ files_id: record.fileId, n: { $gte: first, $lte: last } }).sort({ n: 1 }).batchSize(READ_BATCH_CHUNKS);
+    const missing = (n: number) => new Error(`blob ${sha256} is missing chunk ${n}`);
+    const chunks = file.keyed ? this.keyedChunks(record.fileId, first, last) : this.olderChunks(file, first, last);
     async function* bytes(): AsyncIterable<Buffer> {
+      // Chunks of older files may come out of order (see olderChunks): a few wait their turn.
       let expected = first;
       const early = new Map<number, Buffer>();
-      const emit = function* (n: number, data: Buffer) {
-        const offset = n * chunkSize;
-        const from = Math.max(0, start - offset);
-        const to = Math.min(data.length, end - offset);
-        if (to > from) yield data.subarray(from, to);
-      };
-      try {
-        for await (const chunk of cursor) {
-          if (chunk.n < expected || chunk.n > last) continue;
-          early.set(chunk.n, Buffer.from(chunk.data.buffer));
-          if (early.size > WRITE_WINDOW_CHUNKS + 1) throw new Error(`blob ${sha256} is missing chunk ${expected}`);
-          for (let data = early.get(expected); data; data = early.get(expected)) {
-            early.delete(expected);
-            yield* emit(expected, data);
-            expected += 1;
-          }
+      for await (const chunk of chunks) {
+        if (!chunk) throw missing(expected);
+        if (chunk.n < expected || chunk.n > last) continue;
+        early.set(chunk.n, Buffer.from(chunk.data.buffer));
+        if (early.size > WRITE_WINDOW_CHUNKS + 1) throw missing(expected);
+        for (let data = early.get(expected); data; data = early.get(expected)) {
+          early.delete(expected);
+          const offset = expected * chunkSize;
+          const from = Math.max(0, start - offset);
+          const to = Math.min(data.length, end - offset);
+          if (to > from) yield data.subarray(from, to);
+          expected += 1;
         }
-        if (expected <= last) throw new Error(`blob ${sha256} is missing chunk ${expected}`);
-      } finally {
-        await cursor.close();
       }
+      if (expected <= last) throw missing(expected);
     }
     return Readable.from(bytes(), { objectMode: false });
   }
+
+  /** Chunks first..last in order, each by _id, a few fetched ahead; null for one missing. */
+  private async *keyedChunks(fileId: ObjectId, first: number, last: number): AsyncIterable<ChunkRecord | null> {
+    const chunkStore = this.chunks(CHUNKS);
+    const ahead: Promise<ChunkRecord | null>[] = [];
+    let next = first;
+    for (let n = first; n <= last; n++) {
+      while (next <= last && next < n + READ_BATCH_CHUNKS) {
+        const read = chunkStore.findOne({ _id: chunkId(fileId, next++) });
+        read.catch(() => undefined); // a failure is seen when it is awaited, not as unhandled
+        ahead.push(read);
+      }
+      yield await ahead.shift()!;
+    }
+  }
+
+  /**
+   * The chunks of a file stored before chunks had ids of their own. One in a collection of its
+   * own is read in its stored order (no sort: FerretDB would sort the whole file in memory), and
+   * its chunks were written a few at a time, so one may come before the one written just ahead
+   * of it.
+   */
+  private async *olderChunks(file: FileRecord, first: number, last: number): AsyncIterable<ChunkRecord> {
+    const cursor = file.chunks
+      ? this.chunks(file.chunks).find({}).batchSize(READ_BATCH_CHUNKS)
+      : this.chunks(CHUNKS).find({ files_id: file._id, n: { $gte: first, $lte: last } }).sort({ n: 1 }).batchSize(READ_BATCH_CHUNKS);
+    try {
+      yield* cursor;
+    } finally {
+      await cursor.close();
+    }
+  }
+}
+
+/** Dropping a collection that was never created (nothing written to it) is no error. */
+function unlessNamespaceMissing(err: unknown): void {
+  if (!/ns not found|NamespaceNotFound/i.test(String((err as Error).message ?? err))) throw err;
 }
 
 /** Passes the chunks through, hashing, counting and checking them on the way. */
