@@ -2,4 +2,4 @@ export { connectStore, storeErrorTranslator, type Connection } from './connectio
 export { insertWithEvents, outboxEntries, outboxFields, type OutboxEntry } from './outbox.js';
 // One test for "already there", shared with the event consumers.
 export { isDuplicateKeyError as isDuplicateKey } from '@jitsuin/events';
-export { kafkaOutboxRelay, type RelaySettings } from './relay.js';
+export { kafkaOutboxRelay, relaySettingsFromEnv, type RelaySettings } from './relay.js';

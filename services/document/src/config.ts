@@ -1,6 +1,8 @@
 import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
+import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
+
 /** The document service's settings, read from the environment once, at start. */
-export interface DocumentConfig {
+export interface DocumentConfig extends RelaySettings {
   grpcHost: string;
   grpcPort: number;
   mongoUrl: string;
@@ -11,12 +13,6 @@ export interface DocumentConfig {
   shutdownGraceMs: number;
   /** Run the outbox relay in this process (one may also run it alone: relay-main.ts). */
   runRelay: boolean;
-  /** How often the relay looks for events written by other processes. */
-  relayPollMs: number;
-  /** How long a relay's claim holds; a relay that died is taken over after this. */
-  relayLeaseMs: number;
-  /** Documents the relay publishes in one batch. */
-  relayBatchSize: number;
   /** Consume verification verdicts: record them on revisions, move contracts on. */
   runVerdicts: boolean;
   /** One consumer group for every replica. */
@@ -51,9 +47,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DocumentConfig
     maxDocumentBytes: envInteger(env, 'MAX_DOCUMENT_BYTES', 100 * 1024 * 1024, 1024, 4 * 1024 ** 3),
     shutdownGraceMs: envInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     runRelay: envFlag(env, 'DOCUMENT_RUN_RELAY', true),
-    relayPollMs: envInteger(env, 'RELAY_POLL_MS', 500, 10, 60_000),
-    relayLeaseMs: envInteger(env, 'RELAY_LEASE_MS', 10_000, 100, 600_000),
-    relayBatchSize: envInteger(env, 'RELAY_BATCH_SIZE', 100, 1, 1000),
+    ...relaySettingsFromEnv(env),
     runVerdicts: envFlag(env, 'DOCUMENT_RUN_VERDICTS', true),
     verdictsGroupId: env.DOCUMENT_VERDICTS_GROUP ?? 'document-verdicts',
     runScheduler: envFlag(env, 'DOCUMENT_RUN_SCHEDULER', true),

@@ -1,4 +1,6 @@
 import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
+import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
+
 /** The signing service's settings, read from the environment once, at start. */
 
 /** A seal key the service holds: a PKCS#12 file and its password (PKCS#11 later, same shape). */
@@ -8,7 +10,7 @@ export interface SealConfig {
   password: string;
 }
 
-export interface SigningConfig {
+export interface SigningConfig extends RelaySettings {
   grpcHost: string;
   grpcPort: number;
   mongoUrl: string;
@@ -43,9 +45,6 @@ export interface SigningConfig {
   shutdownGraceMs: number;
   /** Run the outbox relay in this process (one may also run it alone: relay-main.ts). */
   runRelay: boolean;
-  relayPollMs: number;
-  relayLeaseMs: number;
-  relayBatchSize: number;
   /** Sign what the platform signs as contracts move on (app/automation.ts). */
   runAutomation: boolean;
   /** One consumer group for every replica. */
@@ -138,9 +137,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SigningConfig 
     callTimeoutMs: envInteger(env, 'SIGNING_CALL_TIMEOUT_MS', 120_000, 1000, 3_600_000),
     shutdownGraceMs: envInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     runRelay: envFlag(env, 'SIGNING_RUN_RELAY', true),
-    relayPollMs: envInteger(env, 'RELAY_POLL_MS', 500, 10, 60_000),
-    relayLeaseMs: envInteger(env, 'RELAY_LEASE_MS', 10_000, 100, 600_000),
-    relayBatchSize: envInteger(env, 'RELAY_BATCH_SIZE', 100, 1, 1000),
+    ...relaySettingsFromEnv(env),
     runAutomation: envFlag(env, 'SIGNING_RUN_AUTOMATION', true),
     automationGroupId: env.SIGNING_AUTOMATION_GROUP ?? 'signing-automation',
   };

@@ -1,4 +1,6 @@
 import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
+import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
+
 
 /** The verification service's settings, read from the environment once, at start. */
 
@@ -9,7 +11,7 @@ export interface JpkiEndpointConfig {
   crl?: string;
 }
 
-export interface VerificationConfig {
+export interface VerificationConfig extends RelaySettings {
   grpcHost: string;
   grpcPort: number;
   /** The HTML report pages (express); port 0 = any free port. */
@@ -49,9 +51,6 @@ export interface VerificationConfig {
   consumerMaxAttempts: number;
   shutdownGraceMs: number;
   runRelay: boolean;
-  relayPollMs: number;
-  relayLeaseMs: number;
-  relayBatchSize: number;
 }
 
 function optionalUrl(name: string, raw: unknown): string | undefined {
@@ -121,8 +120,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VerificationCo
     consumerMaxAttempts: envInteger(env, 'VERIFICATION_CONSUMER_MAX_ATTEMPTS', 10, 1, 1000),
     shutdownGraceMs: envInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     runRelay: envFlag(env, 'VERIFICATION_RUN_RELAY', true),
-    relayPollMs: envInteger(env, 'RELAY_POLL_MS', 500, 10, 60_000),
-    relayLeaseMs: envInteger(env, 'RELAY_LEASE_MS', 10_000, 100, 600_000),
-    relayBatchSize: envInteger(env, 'RELAY_BATCH_SIZE', 100, 1, 1000),
+    ...relaySettingsFromEnv(env),
   };
 }
