@@ -1,7 +1,7 @@
 /** The JPKI certificate profile as code: basic-4 facts, policies, profile checks, revocation meaning. */
 export { JPKI_AUTH_POLICY, JPKI_SIGNING_POLICY, JPKI_TEST_SIGNING_POLICY, BASIC4_OID } from './oids.js';
 export { ensurePkiEngine } from './engine.js';
-export { type CertificateExtension, type CertificateInput, type CertificateView, certificateDer, readCertificate, serialHexOf, subjectAttributeOf, toCertificate } from './cert.js';
+export { type CertificateInput, certificateDer, certificateOf, serialHexOf, subjectAttributeOf, toCertificate } from './cert.js';
 export type { Basic4Facts, ComparableFact, Gender } from './facts.js';
 export { type BirthEra, decodeJpkiBirthDate, encodeJpkiBirthDate, eraOf } from './birthdate.js';
 export { type FactCodec, registerFactCodec } from './basic4-codecs.js';

@@ -1,7 +1,7 @@
-import { children, DerError, expectTag, readOid, readTlv, TAG } from '@jitsuin/der';
+import { type Certificate, children, DerError, expectTag, readOid, readTlv, TAG } from '@jitsuin/der';
 import { JitsuinError } from '@jitsuin/errors';
 import { readBasic4Facts } from './basic4.js';
-import { type CertificateInput, type CertificateView, readCertificate } from './cert.js';
+import { type CertificateInput, certificateOf } from './cert.js';
 import { JPKI_SIGNING_POLICY, JPKI_TEST_SIGNING_POLICY, OID } from './oids.js';
 
 export type ProfileProblemCode =
@@ -40,12 +40,12 @@ function bitLength(bytes: Uint8Array): number {
 }
 
 /** The RSA modulus length of the key, 0 when the RSA key does not parse, undefined for another key type. */
-function rsaModulusBits(cert: CertificateView): number | undefined {
+function rsaModulusBits(cert: Certificate): number | undefined {
   if (cert.publicKeyAlgorithm !== OID.rsaEncryption) return undefined;
   const what = 'the RSA public key';
   try {
     // RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
-    const [modulus, exponent] = children(expectTag(readTlv(cert.publicKey, 0, what), TAG.sequence, what), what);
+    const [modulus, exponent] = children(expectTag(readTlv(cert.publicKeyBits, 0, what), TAG.sequence, what), what);
     expectTag(exponent, TAG.integer, what);
     return bitLength(expectTag(modulus, TAG.integer, what).content);
   } catch (err) {
@@ -55,7 +55,7 @@ function rsaModulusBits(cert: CertificateView): number | undefined {
 }
 
 /** The policy identifiers of the certificatePolicies extension; undefined when absent or malformed. */
-function policies(cert: CertificateView): string[] | undefined {
+function policies(cert: Certificate): string[] | undefined {
   const value = cert.extensions.get(OID.certificatePolicies)?.value;
   if (!value) return undefined;
   const what = 'the certificate policies';
@@ -79,7 +79,7 @@ function keyUsageBits(value: Buffer): Buffer | undefined {
   }
 }
 
-function checkKeyUsage(cert: CertificateView, problems: ProfileProblem[]): void {
+function checkKeyUsage(cert: Certificate, problems: ProfileProblem[]): void {
   const ext = cert.extensions.get(OID.keyUsage);
   const bits = ext && keyUsageBits(ext.value);
   if (!ext || !bits) {
@@ -100,7 +100,7 @@ function checkKeyUsage(cert: CertificateView, problems: ProfileProblem[]): void 
  * when allowed) and the basic-4 facts. Chain, validity and revocation are the verifier's job.
  */
 export function checkJpkiSigningCertificate(input: CertificateInput, options: { allowTestHierarchy?: boolean } = {}): ProfileCheck {
-  const cert = readCertificate(input);
+  const cert = certificateOf(input);
   const problems: ProfileProblem[] = [];
 
   const bits = rsaModulusBits(cert);

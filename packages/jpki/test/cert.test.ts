@@ -1,38 +1,49 @@
 import * as asn1js from 'asn1js';
 import { describe, expect, it } from 'vitest';
-import { basic4OtherNames, checkJpkiSigningCertificate, JPKI_SIGNING_POLICY, readCertificate, serialHexOf, toCertificate } from '../src/index.js';
+import { basic4OtherNames, certificateOf, checkJpkiSigningCertificate, JPKI_SIGNING_POLICY, serialHexOf, toCertificate } from '../src/index.js';
 import { der, ext, keyUsageExt, makeCert, policiesExt, sanExt } from './make-cert.js';
 
 const facts = sanExt(basic4OtherNames({ name: '鈴木　一郎', gender: 'MALE', dateOfBirth: '1955-07-15', address: '神奈川県横浜市中区架空通４－５－６' }));
 
-describe('readCertificate (the DER walk the profile check uses instead of pkijs)', () => {
+describe('certificateOf (the DER walk the profile check uses instead of pkijs)', () => {
   it('reads what pkijs reads: serial, algorithms, validity, key, extensions', async () => {
     for (const key of ['rsa2048', 'ec'] as const) {
       const cert = await makeCert({ extensions: [keyUsageExt(0xc0, 6), policiesExt([JPKI_SIGNING_POLICY]), facts], key });
-      const view = readCertificate(der(cert));
+      const view = certificateOf(der(cert));
       const pk = toCertificate(der(cert));
       expect(view.serial).toEqual(Buffer.from(pk.serialNumber.valueBlock.valueHexView));
       expect(serialHexOf(der(cert))).toBe(Buffer.from(pk.serialNumber.valueBlock.valueHexView).toString('hex').toUpperCase());
       expect(view.signatureAlgorithm).toBe(pk.signatureAlgorithm.algorithmId);
       expect(view.tbsSignatureAlgorithm).toBe(pk.signature.algorithmId);
       expect(view.publicKeyAlgorithm).toBe(pk.subjectPublicKeyInfo.algorithm.algorithmId);
-      expect(view.publicKey).toEqual(Buffer.from(pk.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView));
+      expect(view.publicKeyBits).toEqual(Buffer.from(pk.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView));
       // pkijs keeps validity at second precision, as the encoding does.
       expect(view.notBefore.getTime()).toBe(Math.floor(pk.notBefore.value.getTime() / 1000) * 1000);
       expect(view.notAfter.getTime()).toBe(Math.floor(pk.notAfter.value.getTime() / 1000) * 1000);
       expect([...view.extensions].map(([oid, e]) => [oid, e.critical, e.value.toString('hex')])).toEqual(
         pk.extensions!.map((e) => [e.extnID, e.critical, Buffer.from(e.extnValue.valueBlock.valueHexView).toString('hex')]),
       );
+      // The elements CMS repeats byte for byte (parseCert of @jitsuin/pades reads them here too).
+      expect(view.serialDer).toEqual(Buffer.from(cert.serialNumber.toBER()));
+      expect(view.issuerDer).toEqual(Buffer.from(cert.issuer.toSchema().toBER()));
+      expect(view.subjectDer).toEqual(Buffer.from(cert.subject.toSchema().toBER()));
+      expect(view.spkiDer).toEqual(Buffer.from(cert.subjectPublicKeyInfo.toSchema().toBER()));
       // A pkijs certificate is read from its encoding, the same.
-      expect(readCertificate(cert)).toEqual(view);
+      expect(certificateOf(cert)).toEqual(view);
     }
   });
 
+  it('keeps the first of an extension that occurs twice, which RFC 5280 forbids', async () => {
+    const cert = await makeCert({ extensions: [keyUsageExt(0xc0, 6), keyUsageExt(0x80, 7, false)] });
+    const first = Buffer.from(cert.extensions![0]!.extnValue.valueBlock.valueHexView);
+    expect(certificateOf(der(cert)).extensions.get('2.5.29.15')).toEqual({ critical: true, value: first });
+  });
+
   it("refuses bytes that are not a certificate with toCertificate's words", () => {
-    expect(() => readCertificate(Buffer.from('not a certificate'))).toThrow('the certificate is not valid DER');
+    expect(() => certificateOf(Buffer.from('not a certificate'))).toThrow('the certificate is not valid DER');
     expect(() => checkJpkiSigningCertificate(Buffer.from('not a certificate'))).toThrow('the certificate is not valid DER');
     const notCert = Buffer.from(new asn1js.Sequence({ value: [new asn1js.Integer({ value: 1 })] }).toBER());
-    expect(() => readCertificate(notCert)).toThrow('the bytes are DER but not an X.509 certificate');
+    expect(() => certificateOf(notCert)).toThrow('the bytes are DER but not an X.509 certificate');
     expect(() => checkJpkiSigningCertificate(notCert)).toThrow('the bytes are DER but not an X.509 certificate');
     expect(() => toCertificate(notCert)).toThrow('the bytes are DER but not an X.509 certificate');
   });

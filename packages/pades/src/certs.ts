@@ -1,5 +1,5 @@
 import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
-import { children, expectTag, isContext, readOid, readOne, TAG } from '@jitsuin/der';
+import { type Certificate, readCertificate, readOne } from '@jitsuin/der';
 import { padesError } from './errors.js';
 import { LIMITS } from './limits.js';
 
@@ -7,27 +7,13 @@ import { LIMITS } from './limits.js';
 export type CertificateBytes = Uint8Array | string;
 
 /**
- * A certificate with the parts CMS needs as exact byte slices of its DER: the issuer Name and
- * serial INTEGER (for IssuerAndSerialNumber and ESSCertIDv2, which must match byte for byte),
- * plus node's view for keys, names and chain checks.
+ * A certificate as @jitsuin/der's readCertificate reads it (the parts CMS needs as exact byte
+ * slices of its DER), plus node's view for keys, names and chain checks.
  */
-export interface Cert {
-  der: Buffer;
+export interface Cert extends Certificate {
   x509: X509Certificate;
-  /** The issuer Name element (SEQUENCE) as encoded in the certificate. */
-  issuerDer: Buffer;
-  /** The subject Name element as encoded in the certificate. */
-  subjectDer: Buffer;
-  /** The serialNumber INTEGER element. */
-  serialDer: Buffer;
   /** The serial's content octets, upper-case hex (as node and openssl print it, without sign byte). */
   serialHex: string;
-  /** The SubjectPublicKeyInfo element. */
-  spkiDer: Buffer;
-  /** The subjectPublicKey BIT STRING's key bytes (OCSP issuerKeyHash is over these). */
-  publicKeyBits: Buffer;
-  /** Extensions by OID: critical flag and the extnValue content (the DER inside the OCTET STRING). */
-  extensions: Map<string, { critical: boolean; value: Buffer }>;
   publicKey: KeyObject;
   sha256: Buffer;
 }
@@ -79,45 +65,9 @@ export function parseCert(input: CertInput, what = 'the certificate'): Cert {
   } catch (err) {
     throw padesError('INVALID_ARGUMENT', 'BAD_CERTIFICATE', `${what} is not an X.509 certificate`, err);
   }
-  const top = readOne(der, what);
-  const [tbs] = children(expectTag(top, TAG.sequence, what), what);
-  const fields = children(expectTag(tbs, TAG.sequence, what), what);
-  let i = isContext(fields[0], 0) ? 1 : 0;
-  const serial = expectTag(fields[i++], TAG.integer, what);
-  i++; // signature AlgorithmIdentifier
-  const issuer = expectTag(fields[i++], TAG.sequence, what);
-  i++; // validity
-  const subject = expectTag(fields[i++], TAG.sequence, what);
-  const spki = expectTag(fields[i++], TAG.sequence, what);
-  const [, keyBits] = children(spki, what);
-  const bits = expectTag(keyBits, TAG.bitString, what);
-
-  const extensions = new Map<string, { critical: boolean; value: Buffer }>();
-  const extsWrapper = fields.slice(i).find((f) => isContext(f, 3));
-  if (extsWrapper) {
-    const [exts] = children(extsWrapper, what);
-    for (const ext of children(expectTag(exts, TAG.sequence, what), what)) {
-      const parts = children(ext, what);
-      const id = readOid(parts[0]!, what);
-      const critical = parts.length === 3 && parts[1]!.tag === TAG.boolean && parts[1]!.content[0] !== 0;
-      const value = expectTag(parts[parts.length - 1], TAG.octetString, what).content;
-      extensions.set(id, { critical, value });
-    }
-  }
-  const serialContent = serial.content[0] === 0 && serial.content.length > 1 ? serial.content.subarray(1) : serial.content;
-  const cert: Cert = {
-    der,
-    x509,
-    issuerDer: issuer.bytes,
-    subjectDer: subject.bytes,
-    serialDer: serial.bytes,
-    serialHex: serialContent.toString('hex').toUpperCase(),
-    spkiDer: spki.bytes,
-    publicKeyBits: bits.content.subarray(1),
-    extensions,
-    publicKey: x509.publicKey,
-    sha256,
-  };
+  const fields = readCertificate(readOne(der, what), what);
+  const serial = fields.serial[0] === 0 && fields.serial.length > 1 ? fields.serial.subarray(1) : fields.serial;
+  const cert: Cert = { ...fields, x509, serialHex: serial.toString('hex').toUpperCase(), publicKey: x509.publicKey, sha256 };
   if (parsedCerts.size >= PARSED_CERTS_KEPT) parsedCerts.delete(parsedCerts.keys().next().value!);
   parsedCerts.set(key, cert);
   return cert;

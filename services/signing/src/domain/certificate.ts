@@ -1,10 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { invalidArgument } from '@jitsuin/errors';
 import {
+  certificateOf,
   checkJpkiSigningCertificate,
   compareFacts,
   readBasic4Facts,
-  readCertificate,
   serialHexOf,
   type ComparableFact,
 } from '@jitsuin/jpki';
@@ -49,7 +49,7 @@ export function checkCardCertificate(
   if (der.length === 0) throw invalidArgument('the signer certificate (DER, as read from the card) is required');
   // Read from the DER (@jitsuin/der), not parsed with pkijs: a fraction of a millisecond instead of
   // 2.5 ms per certificate (about 50 ms for a process's first).
-  const cert = readCertificate(der);
+  const cert = certificateOf(der);
   const profile = checkJpkiSigningCertificate(der, { allowTestHierarchy: options.allowTestHierarchy });
   if (!profile.ok) {
     throw signingError(
