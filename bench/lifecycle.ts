@@ -26,10 +26,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMortgage, EventTap, limiter, MORTGAGE_PEOPLE, setTenantConfig, Signers, startReceiver, webhookKey, type SeenEvent } from '@jitsuin/e2e/flow';
+import { createMortgage, EventTap, limiter, MORTGAGE_PEOPLE, setTenantConfig, Signers, webhookKey, webhookOf, type SeenEvent } from '@jitsuin/e2e/flow';
 import { startPlatform } from '@jitsuin/e2e/platform';
 import { callUnary } from '@jitsuin/rpc';
 import { ensureInfra, ferretDbVersion, kafkaVersion } from '@jitsuin/testkit/infra';
+import { startReceiver } from '@jitsuin/testkit/receivers';
 import { machine, percentile } from './proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -171,16 +172,17 @@ async function main(): Promise<void> {
       const measured = finished.slice(WARMUP);
       const windowStart = Math.min(...measured.map((id) => sentAt.get(id)!));
       const windowEnd = Math.max(...measured.map((id) => completedIds.get(id)!));
+      const hooks = receiver.requests.filter((r) => r.path === hookPath && r.status === 200).map(webhookOf);
       const times: ContractTimes[] = measured.map((contractId) => {
         const events = tap.of(contractId);
-        const hook = receiver.requests.find((r) => r.path === hookPath && r.contractId === contractId && r.status === 200);
-        const hops = hopsOf(events, hook?.at ?? NaN);
+        const hook = hooks.find((r) => r.contractId === contractId);
+        const hops = hopsOf(events, hook?.receivedAt ?? NaN);
         return {
           contractId,
           sentAt: sentAt.get(contractId)!,
           lastCardAt: signers.lastSignatureAt.get(contractId)!,
           completedAt: hops[8]!,
-          webhookAt: hook?.at ?? NaN,
+          webhookAt: hook?.receivedAt ?? NaN,
           hops,
           relayMs: events.map((s) => s.appendedAt - time(s)),
           deliverMs: events.map((s) => s.receivedAt - s.appendedAt),

@@ -1,19 +1,19 @@
 // What the end-to-end tests and bench/lifecycle.ts do to and see of a running platform (no
 // vitest here): watch every event on the topics, create and send mortgage contracts, sign
-// with the test PKI's cards as each step opens, receive e-mail and webhooks.
+// with the test PKI's cards as each step opens, read what its webhooks say (the SMTP server
+// and the webhook receiver themselves are @jitsuin/testkit/receivers).
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Consumer } from 'kafkajs';
-import { SMTPServer } from 'smtp-server';
 import { FLOWS, signWithCard } from '@jitsuin/cli/demo';
 import { createKafka, decodeEvent, ensureTopics, Topics, type EventEnvelope } from '@jitsuin/events';
 import { ContractState, Gender, PartyKind } from '@jitsuin/proto/document/v1/document';
 import type { Delivery, TenantConfig } from '@jitsuin/proto/notification/v1/notification';
 import { callClientStream, callUnary } from '@jitsuin/rpc';
 import { makePdf } from '@jitsuin/testkit';
+import { deadLetterOf, startGroupsAtEnd, type DeadLetter } from '@jitsuin/testkit/kafka';
 import { SAMPLE_PEOPLE } from '@jitsuin/testkit/pki';
-import { startGroupsAtEnd, type Platform } from './platform.js';
+import type { ReceivedRequest } from '@jitsuin/testkit/receivers';
+import type { Platform } from './platform.js';
 
 export const MORTGAGE = FLOWS.mortgage!;
 /** The sample people whose cards sign a mortgage (the test PKI needs no others). */
@@ -28,12 +28,6 @@ export interface SeenEvent {
   appendedAt: number;
   /** When this process received it. */
   receivedAt: number;
-}
-
-export interface DeadLetter {
-  key: string;
-  value: Buffer;
-  headers: Record<string, string>;
 }
 
 /**
@@ -64,8 +58,7 @@ export class EventTap {
     await consumer.run({
       eachMessage: async ({ topic, message }) => {
         if (topic === Topics.deadLetter) {
-          const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-          tap.deadLetters.push({ key: message.key?.toString() ?? '', value: message.value ?? Buffer.alloc(0), headers });
+          tap.deadLetters.push(deadLetterOf(message));
           return;
         }
         let event: EventEnvelope;
@@ -303,106 +296,32 @@ export async function listDeliveries(p: Platform, tenantId: string): Promise<Del
   return all;
 }
 
-// ---------------------------------------------------------------- receivers
+// ---------------------------------------------------------------- webhooks
 
-export interface ReceivedMail {
-  to: string[];
-  messageId: string;
-  subject: string;
-  raw: string;
-}
+export const webhookKey = () => ({ keyId: 'e2e', secret: `secret-${randomUUID()}-${randomUUID()}` });
 
-/** A real SMTP server on loopback that keeps what arrives. */
-export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[]; stop(): Promise<void> }> {
-  const mails: ReceivedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        const head = raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n[ \t]+/g, ' ');
-        const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(head)?.[1]?.trim() ?? '';
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), messageId: header('message-id'), subject: header('subject'), raw });
-        callback();
-      });
-    },
-  });
-  // A sender killed in the middle of a mail resets its connection (the kill tests do that):
-  // the mail is not kept, and the reset is no error of the test's.
-  server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, mails, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-export interface ReceivedHook {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-  status: number;
-  at: number;
+/** A request that reached a webhook receiver, with the ids the platform's webhook carries. */
+export interface ReceivedWebhook extends ReceivedRequest {
+  /** The jitsuin-delivery-id header: one delivery keeps it over its tries and repeats. */
   deliveryId: string;
   eventId: string;
   eventType: string;
   contractId: string;
 }
 
-/**
- * A webhook receiver on loopback: keeps every request and answers 200, or what the function
- * set for its path answers (a test makes a path fail, then recover).
- */
-export async function startReceiver(): Promise<{
-  url: string;
-  requests: ReceivedHook[];
-  answer(path: string, status: (attempt: number) => number): void;
-  stop(): Promise<void>;
-}> {
-  const requests: ReceivedHook[] = [];
-  const answers = new Map<string, (attempt: number) => number>();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const path = req.url ?? '';
-      const body = Buffer.concat(chunks);
-      const attempt = requests.filter((r) => r.path === path).length + 1;
-      const status = answers.get(path)?.(attempt) ?? 200;
-      let parsed: { eventId?: string; type?: string; contractId?: string } = {};
-      try {
-        parsed = JSON.parse(body.toString()) as typeof parsed;
-      } catch {
-        // kept as received
-      }
-      requests.push({
-        path,
-        headers: req.headers,
-        body,
-        status,
-        at: Date.now(),
-        deliveryId: String(req.headers['jitsuin-delivery-id'] ?? ''),
-        eventId: parsed.eventId ?? '',
-        eventType: parsed.type ?? '',
-        contractId: parsed.contractId ?? '',
-      });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? '{}' : '{"message":"failing on purpose"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
+/** Reads a receiver's request as a webhook of the platform; what it does not carry is ''. */
+export function webhookOf(r: ReceivedRequest): ReceivedWebhook {
+  let body: { eventId?: string; type?: string; contractId?: string } = {};
+  try {
+    body = JSON.parse(r.body.toString()) as typeof body;
+  } catch {
+    // Not JSON: only the delivery id, from the header.
+  }
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    answer: (path, status) => answers.set(path, status),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    ...r,
+    deliveryId: String(r.headers['jitsuin-delivery-id'] ?? ''),
+    eventId: body.eventId ?? '',
+    eventType: body.type ?? '',
+    contractId: body.contractId ?? '',
   };
 }
-
-export const webhookKey = () => ({ keyId: 'e2e', secret: `secret-${randomUUID()}-${randomUUID()}` });

@@ -23,6 +23,7 @@ import {
   Signers,
   startE2e,
   webhookKey,
+  webhookOf,
   type E2e,
 } from './harness.js';
 
@@ -97,7 +98,7 @@ describe('webhooks through the platform', () => {
     }
 
     // Flaky: 3 refusals, then one success; every try carried the same delivery id.
-    const flakyRequests = e.receiver.requests.filter((r) => r.path === flaky);
+    const flakyRequests = e.receiver.requests.filter((r) => r.path === flaky).map(webhookOf);
     expect(flakyRequests.map((r) => r.status)).toEqual([503, 503, 503, 200]);
     expect(new Set(flakyRequests.map((r) => r.deliveryId))).toEqual(new Set([log.find((d) => d.target.endsWith(flaky))!.id]));
     expect(log.find((d) => d.target.endsWith(flaky))!.attempts).toBe(4);

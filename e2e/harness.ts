@@ -1,8 +1,9 @@
 // The end-to-end tests' platform: e2e/platform.ts with the run's Kafka and FerretDB (vitest's
 // global setup), a real SMTP server and a webhook receiver in the test process, and a tap on
 // the topics. Everything is stopped by `stop()` (call it in afterAll).
+import { startReceiver, startSmtp, type HttpReceiver, type SmtpCapture } from '@jitsuin/testkit/receivers';
 import { testInfra } from '@jitsuin/testkit/vitest';
-import { EventTap, MORTGAGE_PEOPLE, startReceiver, startSmtp } from './flow.js';
+import { EventTap, MORTGAGE_PEOPLE } from './flow.js';
 import { startPlatform, type PlatformOptions, type Platform } from './platform.js';
 
 export * from './flow.js';
@@ -11,8 +12,8 @@ export type { Platform } from './platform.js';
 export interface E2e {
   p: Platform;
   tap: EventTap;
-  smtp: Awaited<ReturnType<typeof startSmtp>>;
-  receiver: Awaited<ReturnType<typeof startReceiver>>;
+  smtp: SmtpCapture;
+  receiver: HttpReceiver;
   stop(): Promise<void>;
 }
 

@@ -16,11 +16,12 @@ import {
   specOf,
   type ServicePlacement,
 } from '@jitsuin/cli/platform';
-import { createKafka, ensureTopics, Topics } from '@jitsuin/events';
+import { Topics } from '@jitsuin/events';
 import { DocumentServiceClient } from '@jitsuin/proto/document/v1/document';
 import { NotificationServiceClient } from '@jitsuin/proto/notification/v1/notification';
 import { SigningServiceClient } from '@jitsuin/proto/signing/v1/signing';
 import { repoRoot, startService, stopService, type ServiceSpec } from '@jitsuin/testkit/infra';
+import { startGroupsAtEnd, type GroupTopics } from '@jitsuin/testkit/kafka';
 import { createTestPki, freePort, SAMPLE_PEOPLE, type TestPki } from '@jitsuin/testkit/pki';
 
 export type ServiceName = 'document' | 'signing' | 'notification' | 'verification';
@@ -42,18 +43,13 @@ export interface PlatformOptions {
   log?: (line: string) => void;
 }
 
-/** Consumer groups of a platform, by the topics each reads (for offsets and dead-letter checks). */
-export interface GroupOf {
-  groupId: string;
-  topics: string[];
-}
-
 export interface Platform {
   id: string;
   dir: string;
   pki: TestPki;
   address: Record<ServiceName, string>;
-  groups: GroupOf[];
+  /** Its services' consumer groups, by the topics each reads (for offsets and dead-letter checks). */
+  groups: GroupTopics[];
   documents: DocumentServiceClient;
   signing: SigningServiceClient;
   notification: NotificationServiceClient;
@@ -120,7 +116,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     return url.toString();
   };
   const group = (name: string) => `e2e-${id}-${name}`;
-  const groups: GroupOf[] = [
+  const groups: GroupTopics[] = [
     { groupId: group('document-verdicts'), topics: [Topics.verification] },
     { groupId: group('document-event-log'), topics: [Topics.contract, Topics.signature, Topics.verification] },
     { groupId: group('signing-automation'), topics: [Topics.contract] },
@@ -219,36 +215,4 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       }
     },
   };
-}
-
-/**
- * Commits each group's offsets at the end of its topics, before the group's service first
- * joins (what services/notification/test/harness.ts does for one group: seek on a paused
- * consumer, which commits, without admin.setOffsets' fetch wait).
- */
-export async function startGroupsAtEnd(kafkaBrokers: string[], groups: GroupOf[]): Promise<void> {
-  const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'e2e-offsets', logLevel: 'NOTHING' });
-  await ensureTopics(kafka);
-  const admin = kafka.admin();
-  await admin.connect();
-  const topics = [...new Set(groups.flatMap((g) => g.topics))];
-  const ends = new Map(await Promise.all(topics.map(async (topic) => [topic, await admin.fetchTopicOffsets(topic)] as const)));
-  await admin.disconnect();
-  await Promise.all(
-    groups.map(async ({ groupId, topics }) => {
-      const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
-      await consumer.connect();
-      try {
-        await consumer.subscribe({ topics, fromBeginning: true });
-        await new Promise<void>((resolve, reject) => {
-          consumer.on(consumer.events.FETCH, () => resolve());
-          consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
-          consumer.pause(topics.map((topic) => ({ topic })));
-          for (const topic of topics) for (const o of ends.get(topic)!) consumer.seek({ topic, partition: o.partition, offset: o.high });
-        });
-      } finally {
-        await consumer.disconnect();
-      }
-    }),
-  );
 }

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { credentials, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka, ensureTopics, EventPublisher, newEvent, type Topic, Topics, type EventEnvelope } from '@jitsuin/events';
+import { createKafka, EventPublisher, newEvent, Topics, type EventEnvelope } from '@jitsuin/events';
 import { checkEvidence, type EvidenceResult, type EventLogFile, type Manifest, type RevisionsFile, writeZip, ZipReader } from '@jitsuin/evidence';
 import { Pkcs12Signer, type Signer } from '@jitsuin/pades';
 import { ContractKind, DocumentServiceClient, Gender, PartyKind, PartyRole, RevisionKind, type Document } from '@jitsuin/proto/document/v1/document';
@@ -18,6 +18,7 @@ import { createLogger } from '@jitsuin/rpc';
 import { type PadesLevel as SignerLevel, signWith } from '@jitsuin/signer';
 import { connectStore } from '@jitsuin/store';
 import { makePdf } from '@jitsuin/testkit';
+import { startGroupsAtEnd } from '@jitsuin/testkit/kafka';
 import { CARD_FILES, CardSimulator, createTestPki, freePort, startPkiServers, type PkiManifest, type PkiServers } from '@jitsuin/testkit/pki';
 import { testInfra } from '@jitsuin/testkit/vitest';
 // The real verification service in process, as services/verification/test does the other way round.
@@ -38,22 +39,6 @@ const TSX = join(REPO, 'node_modules/.bin/tsx');
 const MAIN = join(REPO, 'packages/cli/src/main.ts');
 
 const kafka = () => createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'document-evidence-test', logLevel: 'NOTHING' });
-
-/** Commits a new group's offsets at the end of `topics`, so its consumer handles what comes after. */
-async function startGroupAtEnd(groupId: string, topics: Topic[]): Promise<void> {
-  const k = kafka();
-  await ensureTopics(k);
-  const admin = k.admin();
-  await admin.connect();
-  try {
-    for (const topic of topics) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: offsets.map((o) => ({ partition: o.partition, offset: o.high })) });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 async function publish(events: EventEnvelope[]): Promise<void> {
   const publisher = await EventPublisher.connect(kafka());
@@ -155,8 +140,10 @@ beforeAll(async () => {
   const evidenceSeal = { p12Path: join(created.dir, lender.p12), password: lender.password };
   const eventLogGroupId = `evidence-test-event-log-${suffix}`;
   const verdictsGroupId = `evidence-test-verdicts-${suffix}`;
-  await startGroupAtEnd(eventLogGroupId, [Topics.contract, Topics.signature, Topics.verification]);
-  await startGroupAtEnd(verdictsGroupId, [Topics.verification]);
+  await startGroupsAtEnd(testInfra().kafkaBrokers, [
+    { groupId: eventLogGroupId, topics: [Topics.contract, Topics.signature, Topics.verification] },
+    { groupId: verdictsGroupId, topics: [Topics.verification] },
+  ]);
   // The document service keeps the log and records verdicts; it calls the verification service
   // only to export, which a second replica on the same store does below (each service needs the
   // other's address, and ports chosen ahead can be taken meanwhile).
@@ -177,7 +164,7 @@ beforeAll(async () => {
     shutdownGraceMs: 2000,
   };
   verificationGroupId = verificationConfig.groupId;
-  await startGroupAtEnd(verificationConfig.groupId, [Topics.signature]);
+  await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId: verificationConfig.groupId, topics: [Topics.signature] }]);
   verification = await startVerificationService(verificationConfig, createLogger('verification-test', process.env.TEST_LOG_LEVEL ?? 'warn'));
   verificationClient = new VerificationServiceClient(verification.address, credentials.createInsecure());
 

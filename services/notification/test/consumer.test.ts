@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { createKafka, DeadLetterHeaders, Topics } from '@jitsuin/events';
 import { Channel, DeliveryStatus } from '@jitsuin/proto/notification/v1/notification';
+import { deadLettersOf } from '@jitsuin/testkit/kafka';
+import { startReceiver, type HttpReceiver } from '@jitsuin/testkit/receivers';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import {
   baseConfig,
@@ -14,15 +16,14 @@ import {
   newTenant,
   publish,
   setConfig,
-  startReceiver,
   startTestService,
   statusOf,
   type TestService,
 } from './harness.js';
 
 let t: TestService;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
-let line: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: HttpReceiver;
+let line: HttpReceiver;
 beforeAll(async () => {
   receiver = await startReceiver();
   // A stub of the LINE Messaging API.
@@ -37,33 +38,7 @@ afterAll(async () => {
 });
 
 const webhook = (name: string) => ({ url: `${receiver.url}/${name}`, keys: [{ keyId: 'k', secret: `secret-${randomUUID()}-${randomUUID()}` }], eventTypes: [] });
-const requestsTo = (name: string) => receiver.requests.filter((r) => r.url === `/${name}`);
-
-/** The dead letters this service's consumer group wrote, read from the start of the topic. */
-async function deadLettersOf(groupId: string, until: (found: { value: Buffer; headers: Record<string, string> }[]) => boolean) {
-  const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'notification-test-dlq', logLevel: 'NOTHING' });
-  const consumer = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}` });
-  const found: { value: Buffer; headers: Record<string, string> }[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [Topics.deadLetter], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-            if (headers[DeadLetterHeaders.consumerGroup] !== groupId) return;
-            found.push({ value: message.value ?? Buffer.alloc(0), headers });
-            if (until(found)) resolve();
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return found;
-}
+const requestsTo = (name: string) => receiver.requests.filter((r) => r.path === `/${name}`);
 
 describe('events', () => {
   it('sends a malformed message to the dead-letter topic and goes on with the next event', async () => {
@@ -86,7 +61,7 @@ describe('events', () => {
 
     await expect.poll(() => requestsTo('malformed').length, { timeout: 30_000 }).toBe(1);
     expect(JSON.parse(requestsTo('malformed')[0]!.body.toString()).eventId).toBe(good.id);
-    const letters = await deadLettersOf(t.config.groupId, (found) => found.length >= 2);
+    const letters = await deadLettersOf(testInfra().kafkaBrokers, t.config.groupId, (found) => found.length >= 2);
     expect(letters.map((l) => l.value.equals(garbage))).toEqual([true, false]);
     expect(letters[0]!.headers[DeadLetterHeaders.attempts]).toBe('0');
     expect(letters[1]!.headers[DeadLetterHeaders.error]).toContain('has no contract id');
@@ -160,7 +135,7 @@ describe('LINE', () => {
     await expect.poll(() => line.requests.length, { timeout: 30_000 }).toBe(2);
     for (const request of line.requests) {
       expect(request.method).toBe('POST');
-      expect(request.url).toBe('/v2/bot/message/push');
+      expect(request.path).toBe('/v2/bot/message/push');
       expect(request.headers.authorization).toBe(`Bearer ${token}`);
       expect(request.headers['x-line-retry-key']).toMatch(/^[0-9a-f-]{36}$/);
     }

@@ -12,6 +12,7 @@ import {
 } from '@jitsuin/proto/document/v1/document';
 import { callClientStream } from '@jitsuin/rpc';
 import { makePdf } from '@jitsuin/testkit';
+import { startReceiver, startSmtp, type HttpReceiver, type SmtpCapture } from '@jitsuin/testkit/receivers';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import {
   baseConfig,
@@ -22,8 +23,6 @@ import {
   newTenant,
   setConfig,
   spawnService,
-  startReceiver,
-  startSmtp,
   startTestService,
   type TestService,
 } from './harness.js';
@@ -36,8 +35,8 @@ import {
 let documentService: ChildProcess;
 let documents: DocumentServiceClient;
 let t: TestService;
-let smtp: Awaited<ReturnType<typeof startSmtp>>;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let smtp: SmtpCapture;
+let receiver: HttpReceiver;
 
 beforeAll(async () => {
   smtp = await startSmtp();
@@ -135,7 +134,7 @@ describe('with the document service', () => {
     await expect.poll(() => smtp.mails.filter((m) => m.subject === '【契約取消】建物賃貸借契約' && m.text.includes(contract!.id)).length, { timeout: 30_000 }).toBe(4);
     expect(mailsTo('tenant')[0]!.text).toContain('理由: 条件変更のため');
 
-    const hooks = () => receiver.requests.filter((r) => r.url === `/${tenantId}`);
+    const hooks = () => receiver.requests.filter((r) => r.path === `/${tenantId}`);
     await expect
       // Sent side by side: in any order.
       .poll(() => hooks().map((r) => String(r.headers['jitsuin-event-type'])).sort(), { timeout: 30_000 })

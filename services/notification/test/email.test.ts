@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Channel, DeliveryStatus, Language } from '@jitsuin/proto/notification/v1/notification';
+import { startSmtp, type ReceivedMail, type SmtpCapture } from '@jitsuin/testkit/receivers';
 import {
   baseConfig,
   closePublisher,
@@ -9,14 +10,12 @@ import {
   newTenant,
   publish,
   setConfig,
-  startSmtp,
   startTestService,
-  type ReceivedMail,
   type TestService,
 } from './harness.js';
 
 let t: TestService;
-let smtp: Awaited<ReturnType<typeof startSmtp>>;
+let smtp: SmtpCapture;
 beforeAll(async () => {
   smtp = await startSmtp();
   t = await startTestService({ smtpUrl: smtp.url, mailFrom: 'Jitsuin <no-reply@jitsuin.test>' });

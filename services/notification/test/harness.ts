@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
-import { SMTPServer } from 'smtp-server';
 import { createKafka, EventPublisher, ensureTopics, newEvent, Topics, type EventEnvelope, type EventPayload } from '@jitsuin/events';
 import { PartyKind, PartyRole } from '@jitsuin/proto/document/v1/document';
 import { EventEnvelope as Envelope, type DeepPartial } from '@jitsuin/proto/events/v1/envelope';
@@ -15,6 +13,7 @@ import {
   type TenantConfig,
 } from '@jitsuin/proto/notification/v1/notification';
 import { callUnary, createLogger, isServing } from '@jitsuin/rpc';
+import { startGroupsAtEnd } from '@jitsuin/testkit/kafka';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import { readConfig, type NotificationConfig } from '../src/config.js';
 import { startNotificationService, type RunningNotificationService } from '../src/service.js';
@@ -45,34 +44,11 @@ export function testConfig(overrides: Partial<NotificationConfig> = {}): Notific
   };
 }
 
-/**
- * Commits the group's offsets at the end of every topic before the service first joins, so it
- * handles exactly the events published after this (no backlog, no race with "latest"). As
- * kafkajs' admin.setOffsets does, for the three topics at once and without its 5 s fetch wait.
- */
-export async function startGroupAtEnd(groupId: string): Promise<void> {
-  const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'notification-test', logLevel: 'NOTHING' });
-  await ensureTopics(kafka);
-  const topics = [Topics.contract, Topics.signature, Topics.verification];
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
-  await admin.disconnect();
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.FETCH, () => resolve());
-      consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
-      consumer.pause(topics.map((topic) => ({ topic })));
-      // A seek commits the offset (autoCommit), so the service's first join starts there.
-      for (const { topic, offsets } of ends) for (const o of offsets) consumer.seek({ topic, partition: o.partition, offset: o.high });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-}
+/** The topics the service reads (src/events/consumer.ts). */
+const TOPICS = [Topics.contract, Topics.signature, Topics.verification];
+
+/** The service's group at the end of its topics before it first joins (see startGroupsAtEnd). */
+export const startGroupAtEnd = (groupId: string) => startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId, topics: TOPICS }]);
 
 export interface TestService {
   service: RunningNotificationService;
@@ -166,130 +142,6 @@ export function mortgageStart(tenantId: string, contractId = `c-${randomUUID().s
       $case: 'contractStepOpened',
       value: { contractId, stepIndex: 0, partyIds: ['borrower', 'co-borrower'] },
     }),
-  };
-}
-
-// ---------------------------------------------------------------- an SMTP server
-
-export interface ReceivedMail {
-  from: string;
-  to: string[];
-  headers: Map<string, string>;
-  subject: string;
-  text: string;
-  raw: string;
-}
-
-/** A real SMTP server on loopback that keeps what arrives. */
-export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[]; stop(): Promise<void> }> {
-  const mails: ReceivedMail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        mails.push({
-          ...parseMail(raw),
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-        });
-        callback();
-      });
-    },
-  });
-  // A sender killed in the middle of a mail resets its connection (the kill tests do that):
-  // the mail is not kept, and the reset is no error of the test's.
-  server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, mails, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-/** A single-part text message as nodemailer writes it: headers, encoded words, QP or base64. */
-function parseMail(raw: string): Omit<ReceivedMail, 'from' | 'to' | 'raw'> {
-  const split = raw.indexOf('\r\n\r\n');
-  const head = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
-  const body = raw.slice(split + 4);
-  const headers = new Map<string, string>();
-  for (const line of head.split('\r\n')) {
-    const colon = line.indexOf(':');
-    headers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
-  }
-  const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
-  const text =
-    encoding === 'base64'
-      ? Buffer.from(body, 'base64').toString('utf8')
-      : encoding === 'quoted-printable'
-        ? decodeQuotedPrintable(body)
-        : body;
-  return { headers, subject: decodeWords(headers.get('subject') ?? ''), text: text.replace(/\r\n/g, '\n').trimEnd() };
-}
-
-function decodeQuotedPrintable(s: string): string {
-  const bytes = s.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, hex: string) => `%${hex}`);
-  return decodeURIComponent(bytes.replace(/%(?![0-9A-F]{2})/gi, '%25'));
-}
-
-function decodeWords(s: string): string {
-  return s
-    .replace(/\?=\s+=\?/g, '?==?')
-    .replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, kind: string, data: string) =>
-      kind.toLowerCase() === 'b'
-        ? Buffer.from(data, 'base64').toString('utf8')
-        : decodeQuotedPrintable(data.replace(/_/g, ' ')),
-    );
-}
-
-// ---------------------------------------------------------------- HTTP receivers
-
-export interface ReceivedRequest {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: Buffer;
-  status: number;
-  receivedAt: Date;
-}
-
-/**
- * An HTTP server on loopback that keeps every request and answers 200, or what the function
- * given for the request's path with `answer(path, status)` returns: a test makes its own path
- * fail or recover.
- */
-export async function startReceiver(): Promise<{
-  url: string;
-  requests: ReceivedRequest[];
-  answer(path: string, status: () => number): void;
-  stop(): Promise<void>;
-}> {
-  const requests: ReceivedRequest[] = [];
-  const answers = new Map<string, () => number>();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = req.url ?? '';
-      const status = answers.get(url)?.() ?? 200;
-      requests.push({ method: req.method ?? '', url, headers: req.headers, body: Buffer.concat(chunks), status, receivedAt: new Date() });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(status < 300 ? '{}' : '{"message":"failing on purpose"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    answer: (path, status) => answers.set(path, status),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }
 

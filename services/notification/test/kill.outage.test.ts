@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentials } from '@grpc/grpc-js';
 import { DeliveryStatus, NotificationServiceClient, type Delivery } from '@jitsuin/proto/notification/v1/notification';
+import { startReceiver, startSmtp, type HttpReceiver, type SmtpCapture } from '@jitsuin/testkit/receivers';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import {
   baseConfig,
@@ -16,15 +17,13 @@ import {
   publish,
   spawnService,
   startGroupAtEnd,
-  startReceiver,
-  startSmtp,
 } from './harness.js';
 
 const CONTRACTS = 40;
 const HEALTH = 'jitsuin.notification.v1.NotificationService';
 
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
-let smtp: Awaited<ReturnType<typeof startSmtp>>;
+let receiver: HttpReceiver;
+let smtp: SmtpCapture;
 let env: NodeJS.ProcessEnv;
 let address: string;
 let child: ChildProcess | undefined;
@@ -86,7 +85,7 @@ describe('notification service killed mid-run', () => {
       return event(tenantId, contractId, { $case: 'contractCompleted', value: { contractId } });
     });
     await publish(...events);
-    const webhookRequests = () => receiver.requests.filter((r) => r.url === path);
+    const webhookRequests = () => receiver.requests.filter((r) => r.path === path);
     // Kill while the events are being handled and sent.
     await expect.poll(() => webhookRequests().length, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(CONTRACTS / 4);
     child.kill('SIGKILL');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryStatus } from '@jitsuin/proto/notification/v1/notification';
+import { startReceiver, type HttpReceiver } from '@jitsuin/testkit/receivers';
 import {
   baseConfig,
   callUnary,
@@ -10,14 +11,13 @@ import {
   newTenant,
   publish,
   setConfig,
-  startReceiver,
   startTestService,
   type TestService,
 } from './harness.js';
 
 let a: TestService;
 let b: TestService;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: HttpReceiver;
 beforeAll(async () => {
   receiver = await startReceiver();
   a = await startTestService({ batchSize: 5 });
@@ -42,7 +42,7 @@ describe('several replicas', () => {
     });
     await publish(...events);
 
-    const ours = () => receiver.requests.filter((r) => hooks.some((h) => r.url === `/${h}`));
+    const ours = () => receiver.requests.filter((r) => hooks.some((h) => r.path === `/${h}`));
     await expect.poll(() => ours().length, { timeout: 60_000 }).toBe(events.length * hooks.length);
     // Every delivery DELIVERED after exactly one attempt (no second send went out meanwhile);
     // the receiver has the requests a moment before the attempts are recorded.
@@ -51,7 +51,7 @@ describe('several replicas', () => {
     const log = [await logOf()];
     expect(log.flat()).toHaveLength(events.length * hooks.length);
     for (const delivery of log.flat()) expect([delivery.status, delivery.attempts]).toEqual([DeliveryStatus.DELIVERY_STATUS_DELIVERED, 1]);
-    const pairs = ours().map((r) => `${r.url} ${r.headers['jitsuin-event-id']}`);
+    const pairs = ours().map((r) => `${r.path} ${r.headers['jitsuin-event-id']}`);
     expect(new Set(pairs).size).toBe(pairs.length);
 
     // The log in pages, newest first: every delivery once.

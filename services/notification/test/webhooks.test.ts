@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryStatus } from '@jitsuin/proto/notification/v1/notification';
+import { startReceiver, type HttpReceiver, type ReceivedRequest } from '@jitsuin/testkit/receivers';
 import {
   baseConfig,
   callUnary,
@@ -15,9 +16,7 @@ import {
   newTenant,
   publish,
   setConfig,
-  startReceiver,
   startTestService,
-  type ReceivedRequest,
   type TestService,
 } from './harness.js';
 
@@ -37,7 +36,7 @@ const secret = (label: string) => `${label}-${randomUUID()}-${randomUUID()}`;
 
 let t: TestService;
 let verify: Verify;
-let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let receiver: HttpReceiver;
 beforeAll(async () => {
   verify = await readmeVerifier();
   receiver = await startReceiver();
@@ -52,7 +51,7 @@ afterAll(async () => {
 /** A webhook of its own on the shared receiver, and the requests that reached it. */
 function hook(name = randomUUID().slice(0, 8)) {
   const url = `${receiver.url}/hooks/${name}`;
-  return { url, requests: () => receiver.requests.filter((r) => r.url === `/hooks/${name}`) };
+  return { url, requests: () => receiver.requests.filter((r) => r.path === `/hooks/${name}`) };
 }
 
 const bodyOf = (r: ReceivedRequest) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>;

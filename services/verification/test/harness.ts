@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
-import { createKafka, DeadLetterHeaders, ensureTopics, EventConsumer, EventPublisher, type EventEnvelope, type Topic, Topics } from '@jitsuin/events';
+import { createKafka, ensureTopics, EventConsumer, EventPublisher, type EventEnvelope, type Topic, Topics } from '@jitsuin/events';
 import { DocumentServiceClient, RevisionKind, type AddRevisionRequest, type Document, type UploadDocumentRequest } from '@jitsuin/proto/document/v1/document';
 import { VerificationServiceClient, type VerifyDocumentRequest, type VerifyDocumentResponse } from '@jitsuin/proto/verification/v1/verification';
 import { callClientStream, callUnary, createLogger } from '@jitsuin/rpc';
@@ -12,6 +12,7 @@ import type { Signer } from '@jitsuin/pades';
 import { signWith, type PadesLevel } from '@jitsuin/signer';
 import { connectStore } from '@jitsuin/store';
 import { makePdf } from '@jitsuin/testkit';
+import { startGroupsAtEnd } from '@jitsuin/testkit/kafka';
 import { CARD_FILES, CardSimulator, createTestPki, freePort, startPkiServers, type PkiManifest, type PkiServers } from '@jitsuin/testkit/pki';
 import { testInfra } from '@jitsuin/testkit/vitest';
 // Tests run the real document service in process; production code talks to it over gRPC only.
@@ -28,32 +29,6 @@ function databaseUrl(prefix: string): string {
 }
 
 const kafka = () => createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'verification-test', logLevel: 'NOTHING' });
-
-/**
- * Commits the group's offsets at the end of `topics` before its consumer first joins, so it
- * handles exactly the events published after this (as services/notification/test does).
- */
-export async function startGroupAtEnd(groupId: string, topics: Topic[]): Promise<void> {
-  const k = kafka();
-  await ensureTopics(k);
-  const admin = k.admin();
-  await admin.connect();
-  const ends = await Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })));
-  await admin.disconnect();
-  const consumer = k.consumer({ groupId, maxWaitTimeInMs: 50 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer.on(consumer.events.FETCH, () => resolve());
-      consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
-      consumer.pause(topics.map((topic) => ({ topic })));
-      for (const { topic, offsets } of ends) for (const o of offsets) consumer.seek({ topic, partition: o.partition, offset: o.high });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-}
 
 export interface World {
   root: string;
@@ -83,7 +58,7 @@ export async function startWorld(): Promise<World> {
 
   const documentMongoUrl = databaseUrl('verification_doc_test');
   const verdictsGroupId = `verification-test-verdicts-${suffix}`;
-  await startGroupAtEnd(verdictsGroupId, [Topics.verification]);
+  await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId: verdictsGroupId, topics: [Topics.verification] }]);
   const documentService = await startDocumentService(
     { ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers }), grpcPort: 0, mongoUrl: documentMongoUrl, relayPollMs: 50, shutdownGraceMs: 2000, verdictsGroupId, runScheduler: false },
     createLogger('document-test', 'warn'),
@@ -108,7 +83,7 @@ export async function startWorld(): Promise<World> {
     relayPollMs: 50,
     shutdownGraceMs: 2000,
   };
-  await startGroupAtEnd(config.groupId, [Topics.signature]);
+  await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId: config.groupId, topics: [Topics.signature] }]);
   const logger = createLogger('verification-test', process.env.TEST_LOG_LEVEL ?? 'warn');
   const service = await startVerificationService(config, logger);
   const client = new VerificationServiceClient(service.address, credentials.createInsecure());
@@ -228,7 +203,7 @@ export async function collectEvents(tenantId: string, topic: Topic) {
   await ensureTopics(k);
   const events: EventEnvelope[] = [];
   const groupId = `verification-test-collect-${randomUUID()}`;
-  await startGroupAtEnd(groupId, [topic]);
+  await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId, topics: [topic] }]);
   const consumer = new EventConsumer(k, {
     groupId,
     topics: [topic],
@@ -238,31 +213,6 @@ export async function collectEvents(tenantId: string, topic: Topic) {
   });
   await consumer.start();
   return { events, stop: () => consumer.stop() };
-}
-
-/** The dead letters `groupId` wrote, read from the start of the topic, until `until` says enough. */
-export async function deadLettersOf(groupId: string, until: (found: { value: Buffer; headers: Record<string, string> }[]) => boolean) {
-  const consumer = kafka().consumer({ groupId: `dlq-reader-${randomUUID()}` });
-  const found: { value: Buffer; headers: Record<string, string> }[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [Topics.deadLetter], fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      consumer
-        .run({
-          eachMessage: async ({ message }) => {
-            const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-            if (headers[DeadLetterHeaders.consumerGroup] !== groupId) return;
-            found.push({ value: message.value ?? Buffer.alloc(0), headers });
-            if (until(found)) resolve();
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return found;
 }
 
 /** The report without the time-of-check fields (revocation.checkedAt), for comparing runs. */

@@ -9,12 +9,13 @@ import { DeadLetterHeaders, encodeEvent, newEvent, Topics } from '@jitsuin/event
 import { Indication, RevocationStatus } from '@jitsuin/proto/verification/v1/verification';
 import { callUnary } from '@jitsuin/rpc';
 import { pemCertificates, Pkcs12Signer } from '@jitsuin/pades';
+import { deadLettersOf, type DeadLetter } from '@jitsuin/testkit/kafka';
+import { testInfra } from '@jitsuin/testkit/vitest';
 import { verifyPdf } from '@jitsuin/verify';
 import {
   addRevision,
   collectEvents,
   contractPdf,
-  deadLettersOf,
   getDocument,
   publish,
   publishEvents,
@@ -187,11 +188,11 @@ describe('signature.applied', () => {
     await publishEvents([unknownRevision]);
     // This group may dead-letter other files' events too (signature.applied of revisions it
     // cannot find): wait for these three.
-    const ours = (found: { value: Buffer; headers: Record<string, string> }[]) =>
+    const ours = (found: DeadLetter[]) =>
       found.some((l) => l.value.equals(Buffer.from('not an event at all'))) &&
       found.some((l) => l.value.equals(encodeEvent(noIds))) &&
       found.some((l) => /no-such-revision|has no revision/.test(l.headers[DeadLetterHeaders.error] ?? ''));
-    const letters = await deadLettersOf(world.config.groupId, ours);
+    const letters = await deadLettersOf(testInfra().kafkaBrokers, world.config.groupId, ours);
     const byValue = (v: Buffer) => letters.find((l) => l.value.equals(v));
     expect(byValue(Buffer.from('not an event at all'))?.headers[DeadLetterHeaders.attempts]).toBe('0');
     expect(byValue(encodeEvent(noIds))?.headers[DeadLetterHeaders.error]).toMatch(/names no document or revision/);
