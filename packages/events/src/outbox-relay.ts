@@ -130,6 +130,9 @@ export class OutboxRelay {
   }
 
   private idle(ms: number): Promise<void> {
+    // A nudge that came while the loop was busy (scanning, publishing) called a wake-up nobody
+    // was waiting on; its id waits in `hints`, so there is no sleeping now.
+    if (this.hints.size > 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       const signal = this.stopping.signal;
