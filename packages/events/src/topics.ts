@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { invalidArgument } from '@jitsuin/errors';
 import { MAX_EVENT_BYTES } from './envelope.js';
 
@@ -54,9 +54,10 @@ export interface EnsureTopicsOptions {
 }
 
 /**
- * Creates every Jitsuin topic that does not exist yet; safe to call at every start.
- * Producers here never auto-create topics (the broker default would be one partition), so a
- * service calls this once before publishing or consuming.
+ * Creates every Jitsuin topic that does not exist yet, and returns once each partition of each
+ * has a leader; safe to call at every start. Producers here never auto-create topics (the
+ * broker default would be one partition), so a service calls this once before publishing or
+ * consuming.
  */
 export async function ensureTopics(kafka: Kafka, opts: EnsureTopicsOptions = {}): Promise<void> {
   const admin = kafka.admin();
@@ -64,21 +65,45 @@ export async function ensureTopics(kafka: Kafka, opts: EnsureTopicsOptions = {})
   try {
     const existing = new Set(await admin.listTopics());
     const missing = Object.values(Topics).filter((t) => !existing.has(t));
-    if (missing.length === 0) return;
-    // Resolves false (no throw) when another process created them first.
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => {
-        const maxBytes = topic === Topics.deadLetter ? DEAD_LETTER_MAX_BYTES : EVENT_TOPIC_MAX_BYTES;
-        return {
-          topic,
-          numPartitions: opts.partitions ?? 3,
-          replicationFactor: opts.replicationFactor ?? 1,
-          configEntries: [{ name: 'max.message.bytes', value: String(maxBytes) }],
-        };
-      }),
-    });
+    if (missing.length > 0) {
+      // Resolves false (no throw) when another process created them first.
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => {
+          const maxBytes = topic === Topics.deadLetter ? DEAD_LETTER_MAX_BYTES : EVENT_TOPIC_MAX_BYTES;
+          return {
+            topic,
+            numPartitions: opts.partitions ?? 3,
+            replicationFactor: opts.replicationFactor ?? 1,
+            configEntries: [{ name: 'max.message.bytes', value: String(maxBytes) }],
+          };
+        }),
+      });
+    }
+    // Topics another process is creating right now are listed before their partitions have
+    // leaders, and createTopics does not wait for those: asked for offsets then, the broker
+    // answers "not the leader" (seen on a fresh broker, test files starting side by side).
+    await waitForLeaders(admin);
   } finally {
     await admin.disconnect();
+  }
+}
+
+const LEADERS_TIMEOUT_MS = 30_000;
+
+async function waitForLeaders(admin: Admin): Promise<void> {
+  const topics = Object.values(Topics);
+  for (const deadline = Date.now() + LEADERS_TIMEOUT_MS; ; ) {
+    // A topic without leaders may also be reported as a retriable error.
+    const found = await admin.fetchTopicMetadata({ topics }).then(
+      (metadata) => metadata.topics,
+      (err: { retriable?: boolean }) => {
+        if (err.retriable) return [];
+        throw err;
+      },
+    );
+    if (found.length === topics.length && found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    if (Date.now() > deadline) throw new Error(`Kafka topics have no leaders after ${LEADERS_TIMEOUT_MS / 1000} s: ${topics.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

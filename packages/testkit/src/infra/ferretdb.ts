@@ -1,5 +1,6 @@
 // FerretDB (MongoDB wire protocol, SQLite backend) built from our small Go main in
-// packages/testkit/infra/ferretdb, which embeds FerretDB from the Go module proxy.
+// packages/testkit/infra/ferretdb, which embeds FerretDB from the Go module proxy, patched
+// (ferretdb-patches.ts).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
