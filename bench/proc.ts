@@ -1,6 +1,6 @@
 // Process plumbing for the benchmarks: start a TS entry point as its own process, find the node
 // process doing the work, watch its memory, stop it. Linux only (/proc).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -12,6 +12,7 @@ export interface Machine {
   nproc: number;
   cpu: string;
   memTotalMiB: number;
+  kernel: string;
   node: string;
 }
 
@@ -22,8 +23,18 @@ export function machine(): Machine {
     nproc: os.availableParallelism(),
     cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
     memTotalMiB: Math.round(memTotalKb / 1024),
+    kernel: os.release(),
     node: process.version,
   };
+}
+
+/** The 1, 5 and 15 minute load averages, as /proc/loadavg writes them. */
+export const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
+
+/** The first non-empty line a command prints (a tool's version). */
+export function firstLine(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim())?.trim() ?? 'unknown';
 }
 
 export function freePort(): Promise<number> {

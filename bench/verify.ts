@@ -31,12 +31,13 @@
 // Every file's verdicts are checked before timing: ours TOTAL_PASSED at B-LT, pyHanko's bottom
 // line true for every signature, pdfsig "Signature is Valid." for every signature.
 // Prints the machine, the versions and a table; writes bench/out/verify.json. Times ms, memory MiB.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { firstLine, loadavg, machine } from './proc.js';
 
 const MiB = 1024 * 1024;
 const self = fileURLToPath(import.meta.url);
@@ -116,25 +117,6 @@ function parseArgs(argv: string[]): Args {
   if (!(args.runs >= 1) || !args.sigs.every((n) => Number.isInteger(n) && n >= 1)) throw new Error('--runs and --sigs must be positive integers');
   args.sigs.sort((x, y) => x - y);
   return args;
-}
-
-const loadavg = () => readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
-
-function machine() {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const memTotalKb = Number(/^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0);
-  return {
-    nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
-    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown',
-    memTotalMiB: Math.round(memTotalKb / 1024),
-    kernel: os.release(),
-    node: process.version,
-  };
-}
-
-function firstLine(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim())?.trim() ?? 'unknown';
 }
 
 function python(): string {
