@@ -1,7 +1,3 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Pkcs12Signer, type Signer } from '@jitsuin/pades';
 import {
   addSignatureFields,
   dict,
@@ -16,7 +12,6 @@ import {
   readTerminalFields,
   type SignatureFieldSpec,
 } from '@jitsuin/pdf';
-import { CARD_FILES, CardSimulator, createTestPki, freePort, startPkiServers } from '@jitsuin/testkit/pki';
 import type { SignedRevisionRef } from '../src/modifications.js';
 
 /**
@@ -24,38 +19,6 @@ import type { SignedRevisionRef } from '../src/modifications.js';
  * one more incremental update that does what an attacker would. Most go through our own
  * incremental writer, as a real editor would; the xref tricks append bytes by hand.
  */
-
-export interface ModPki {
-  tsaUrl: string;
-  card(id: string): Promise<Signer & { card: CardSimulator; password: string }>;
-  seal(id?: string): Promise<Signer>;
-  close(): Promise<void>;
-}
-
-/** A fresh test PKI (keys and certificates generated now, in a temp directory) and its TSA on loopback. */
-export async function setupModPki(): Promise<ModPki> {
-  const root = await mkdtemp(join(tmpdir(), 'jitsuin-modifications-'));
-  const port = await freePort();
-  const pki = await createTestPki(join(root, 'pki'), { baseUrl: `http://127.0.0.1:${port}` });
-  const servers = await startPkiServers(pki.dir, { port });
-  return {
-    tsaUrl: servers.urls.tsa,
-    async card(id) {
-      const dir = join(pki.dir, 'people', id);
-      const card = CardSimulator.open(dir);
-      const password = (await readFile(join(dir, CARD_FILES.password), 'utf8')).trim();
-      return { card, password, certificate: card.signingCertificate(), chain: [card.issuerCertificate()], sign: (digestInfo: Buffer) => card.sign(digestInfo, password) };
-    },
-    async seal(id = 'lender') {
-      const s = pki.manifest.seals[id]!;
-      return Pkcs12Signer.open(await readFile(join(pki.dir, s.p12)), s.password);
-    },
-    async close() {
-      await servers.close();
-      await rm(root, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Every signed field with the end of its signed bytes, as the verifier hands them over. */
 export function signedRevisions(pdf: Buffer): SignedRevisionRef[] {

@@ -16,7 +16,6 @@ import {
   makeXrefStreamPdf,
   redefineObjectStream,
   freeObject,
-  type ModPki,
   overlayAnnotation,
   overlayXObject,
   prepareDanglingFont,
@@ -25,13 +24,13 @@ import {
   replacePageContent,
   reuseFontAsAnnotation,
   setInfo,
-  setupModPki,
   signedRevisions,
 } from './modifications-attacks.js';
+import { setupPki, type Pki } from './helpers.js';
 
 const box = (x: number, y: number) => ({ x, y, width: 240, height: 72 });
 
-let pki: ModPki;
+let pki: Pki;
 let lender: Signer;
 /** A text-field template: the loan agreement with Amount and Notes fields. */
 let template: Buffer;
@@ -52,7 +51,7 @@ async function card(pdf: Buffer, fieldName: string, person = 'yamada-taro'): Pro
 }
 
 beforeAll(async () => {
-  pki = await setupModPki();
+  pki = await setupPki();
   lender = await pki.seal('lender');
   template = addTextFields(makePdf(8 * 1024, 'Jitsuin loan agreement: 30,000,000 yen'), ['Amount', 'Notes']);
   const taro = await pki.card('yamada-taro');
