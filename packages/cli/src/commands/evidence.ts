@@ -2,8 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
-import { readTrust, UsageError } from '../args.js';
+import { parseAt, parseCommandArgs, readTrust, UsageError } from '../args.js';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { checkEvidence, type EvidenceResult, UnusableEvidenceError } from '@jitsuin/evidence';
 import { DocumentServiceClient, type ExportEvidenceResponse } from '@jitsuin/proto/document/v1/document';
@@ -52,30 +51,16 @@ export function renderEvidenceResult(result: EvidenceResult): string {
 }
 
 async function verify(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        trust: { type: 'string', multiple: true },
-        'allow-test-jpki': { type: 'boolean' },
-        at: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs(args, {
+    trust: { type: 'string', multiple: true },
+    'allow-test-jpki': { type: 'boolean' },
+    at: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   const [file, ...rest] = parsed.positionals;
   if (!file) throw new UsageError('missing FILE.zip');
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
-  let at: Date | undefined;
-  if (parsed.values.at !== undefined) {
-    at = new Date(parsed.values.at);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(parsed.values.at) || Number.isNaN(at.getTime())) throw new UsageError(`--at takes an ISO-8601 time, not '${parsed.values.at}'`);
-  }
+  const at = parseAt(parsed.values.at);
   try {
     const st = await stat(file);
     if (!st.isFile()) throw new UsageError(`${file} is not a file`);
@@ -143,17 +128,7 @@ export async function exportEvidenceToFile(
 }
 
 async function exportCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { tenant: { type: 'string' }, out: { type: 'string' }, address: { type: 'string' } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs(args, { tenant: { type: 'string' }, out: { type: 'string' }, address: { type: 'string' } });
   const [contractId, ...rest] = parsed.positionals;
   if (!contractId) throw new UsageError('missing CONTRACT_ID');
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);

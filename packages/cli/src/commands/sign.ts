@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { UsageError } from '../args.js';
+import { parseCommandArgs, UsageError } from '../args.js';
 import { Pkcs12Signer, type Signer } from '@jitsuin/pades';
 import { writeParts } from '@jitsuin/pdf';
 import { type FieldSpec, LEVELS, type PadesLevel, type Rect, signerDisplayName, signWith } from '@jitsuin/signer';
@@ -76,30 +75,20 @@ interface SignArgs {
 }
 
 function parse(args: string[]): SignArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        p12: { type: 'string' },
-        card: { type: 'string' },
-        password: { type: 'string' },
-        level: { type: 'string' },
-        tsa: { type: 'string' },
-        visible: { type: 'string' },
-        field: { type: 'string' },
-        role: { type: 'string' },
-        certify: { type: 'string' },
-        lock: { type: 'boolean' },
-        'add-field': { type: 'string', multiple: true },
-        'lock-field': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs(args, {
+    p12: { type: 'string' },
+    card: { type: 'string' },
+    password: { type: 'string' },
+    level: { type: 'string' },
+    tsa: { type: 'string' },
+    visible: { type: 'string' },
+    field: { type: 'string' },
+    role: { type: 'string' },
+    certify: { type: 'string' },
+    lock: { type: 'boolean' },
+    'add-field': { type: 'string', multiple: true },
+    'lock-field': { type: 'string' },
+  });
   const v = parsed.values;
   const [input, output, ...rest] = parsed.positionals;
   if (!input || !output) throw new UsageError('missing IN.pdf and OUT.pdf');

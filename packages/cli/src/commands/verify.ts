@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { readTrust, UsageError } from '../args.js';
+import { parseAt, parseCommandArgs, readTrust, UsageError } from '../args.js';
 import { renderReportText, type VerificationReport, verifyPdf, VerifyInputError } from '@jitsuin/verify';
 
 /**
@@ -36,33 +35,19 @@ interface VerifyArgs {
 }
 
 function parse(args: string[]): VerifyArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        trust: { type: 'string', multiple: true },
-        json: { type: 'boolean' },
-        offline: { type: 'boolean' },
-        at: { type: 'string' },
-        lang: { type: 'string' },
-        'allow-test-jpki': { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs(args, {
+    trust: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+    offline: { type: 'boolean' },
+    at: { type: 'string' },
+    lang: { type: 'string' },
+    'allow-test-jpki': { type: 'boolean' },
+  });
   const v = parsed.values;
   const [file, ...rest] = parsed.positionals;
   if (!file) throw new UsageError('missing FILE.pdf');
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
-  let at: Date | undefined;
-  if (v.at !== undefined) {
-    at = new Date(v.at);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(v.at) || Number.isNaN(at.getTime())) throw new UsageError(`--at takes an ISO-8601 time (e.g. 2025-04-01T09:00:00Z), not '${v.at}'`);
-  }
+  const at = parseAt(v.at);
   const lang = v.lang ?? 'both';
   if (lang !== 'ja' && lang !== 'en' && lang !== 'both') throw new UsageError(`--lang takes ja, en or both, not '${lang}'`);
   return {
