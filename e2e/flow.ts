@@ -4,14 +4,13 @@
 // and the webhook receiver themselves are @jitsuin/testkit/receivers).
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
-import { FLOWS, signWithCard } from '@jitsuin/cli/demo';
+import { contractRequest, FLOWS, signWithCard } from '@jitsuin/cli/demo';
 import { createKafka, decodeEvent, ensureTopics, Topics, type EventEnvelope } from '@jitsuin/events';
-import { ContractState, Gender, PartyKind } from '@jitsuin/proto/document/v1/document';
+import { ContractState } from '@jitsuin/proto/document/v1/document';
 import type { Delivery, TenantConfig } from '@jitsuin/proto/notification/v1/notification';
 import { callClientStream, callUnary } from '@jitsuin/rpc';
 import { makePdf } from '@jitsuin/testkit';
 import { deadLetterOf, startGroupsAtEnd, type DeadLetter } from '@jitsuin/testkit/kafka';
-import { SAMPLE_PEOPLE } from '@jitsuin/testkit/pki';
 import type { ReceivedRequest } from '@jitsuin/testkit/receivers';
 import type { Platform } from './platform.js';
 
@@ -116,8 +115,6 @@ export function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> 
   };
 }
 
-const GENDERS = { MALE: Gender.GENDER_MALE, FEMALE: Gender.GENDER_FEMALE, UNKNOWN: Gender.GENDER_UNKNOWN } as const;
-
 export interface MortgageContract {
   tenantId: string;
   contractId: string;
@@ -141,28 +138,9 @@ export async function createMortgage(
     ]);
     documentIds.push(document!.id);
   }
-  const { contract } = await callUnary(p.documents.createContract.bind(p.documents), {
-    tenantId,
-    title: MORTGAGE.title,
-    kind: MORTGAGE.kind,
-    parties: MORTGAGE.parties.map((party) => {
-      const facts = party.person ? SAMPLE_PEOPLE.find((s) => s.id === party.person)!.facts : undefined;
-      return {
-        id: party.id,
-        kind: party.person ? PartyKind.PARTY_KIND_PERSON : PartyKind.PARTY_KIND_ORGANIZATION,
-        role: party.role,
-        email: party.email,
-        expectedFacts: facts && { name: facts.name, address: facts.address, dateOfBirth: facts.dateOfBirth, gender: GENDERS[facts.gender] },
-        sealId: party.sealId ?? '',
-        language: 0,
-      };
-    }),
-    documents: MORTGAGE.documents.map((d, i) => ({ documentId: documentIds[i]!, title: d.title, signerPartyIds: d.signers })),
-    steps: MORTGAGE.steps.map((partyIds) => ({ partyIds })),
-    // Counted from here, after the uploads (a loaded machine may make them slow).
-    deadline: new Date(Date.now() + (o.deadlineInMs ?? 7 * 86_400_000)),
-    certifyingPartyId: MORTGAGE.certifier ?? '',
-  });
+  // The deadline is counted from here, after the uploads (a loaded machine may make them slow).
+  const deadline = new Date(Date.now() + (o.deadlineInMs ?? 7 * 86_400_000));
+  const { contract } = await callUnary(p.documents.createContract.bind(p.documents), contractRequest(MORTGAGE, tenantId, documentIds, deadline));
   const contractId = contract!.id;
   if (o.send !== false) await callUnary(p.documents.sendContract.bind(p.documents), { tenantId, contractId });
   return { tenantId, contractId, documentIds };

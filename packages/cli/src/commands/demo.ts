@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import {
   type Contract,
+  type CreateContractRequest,
   ContractKind,
   ContractState,
   DocumentServiceClient,
@@ -127,23 +128,11 @@ async function connect(): Promise<Clients> {
   };
 }
 
-/** Runs one flow to its end; returns the completed contract. */
-export async function runDemo(flow: FlowPlan, c: Clients, pki: TestPki, timeoutMs: number): Promise<Contract> {
-  const tenantId = `${flow.tenantPrefix}-${randomUUID().slice(0, 8)}`;
-  const personOf = (party: PartyPlan) => SAMPLE_PEOPLE.find((p) => p.id === party.person)!;
+const personOf = (party: PartyPlan) => SAMPLE_PEOPLE.find((p) => p.id === party.person)!;
 
-  const documents: { id: string; title: string }[] = [];
-  for (const doc of flow.documents) {
-    const pdf = makePdf(64 * 1024, doc.text);
-    const { document } = await callClientStream(c.documents.uploadDocument.bind(c.documents), [
-      { part: { $case: 'metadata', value: { tenantId, filename: `${doc.text}.pdf` } } },
-      { part: { $case: 'chunk', value: pdf } },
-    ]);
-    documents.push({ id: document!.id, title: doc.title });
-    say(`uploaded ${doc.title} (${(pdf.length / 1024).toFixed(0)} KiB) as document ${document!.id}`);
-  }
-
-  const { contract: created } = await callUnary(c.documents.createContract.bind(c.documents), {
+/** The CreateContract request of a flow, for documents uploaded in the flow's order. */
+export function contractRequest(flow: FlowPlan, tenantId: string, documentIds: string[], deadline: Date): CreateContractRequest {
+  return {
     tenantId,
     title: flow.title,
     kind: flow.kind,
@@ -159,11 +148,32 @@ export async function runDemo(flow: FlowPlan, c: Clients, pki: TestPki, timeoutM
         language: 0,
       };
     }),
-    documents: flow.documents.map((d, i) => ({ documentId: documents[i]!.id, title: d.title, signerPartyIds: d.signers })),
+    documents: flow.documents.map((d, i) => ({ documentId: documentIds[i]!, title: d.title, signerPartyIds: d.signers })),
     steps: flow.steps.map((partyIds) => ({ partyIds })),
-    deadline: new Date(Date.now() + 7 * 86_400_000),
+    deadline,
     certifyingPartyId: flow.certifier ?? '',
-  });
+  };
+}
+
+/** Runs one flow to its end; returns the completed contract. */
+export async function runDemo(flow: FlowPlan, c: Clients, pki: TestPki, timeoutMs: number): Promise<Contract> {
+  const tenantId = `${flow.tenantPrefix}-${randomUUID().slice(0, 8)}`;
+
+  const documents: { id: string; title: string }[] = [];
+  for (const doc of flow.documents) {
+    const pdf = makePdf(64 * 1024, doc.text);
+    const { document } = await callClientStream(c.documents.uploadDocument.bind(c.documents), [
+      { part: { $case: 'metadata', value: { tenantId, filename: `${doc.text}.pdf` } } },
+      { part: { $case: 'chunk', value: pdf } },
+    ]);
+    documents.push({ id: document!.id, title: doc.title });
+    say(`uploaded ${doc.title} (${(pdf.length / 1024).toFixed(0)} KiB) as document ${document!.id}`);
+  }
+
+  const { contract: created } = await callUnary(
+    c.documents.createContract.bind(c.documents),
+    contractRequest(flow, tenantId, documents.map((d) => d.id), new Date(Date.now() + 7 * 86_400_000)),
+  );
   const contractId = created!.id;
   say(`contract ${contractId} for tenant ${tenantId}: ${flow.title}, ${documents.length} documents, ${flow.parties.length} parties`);
   await callUnary(c.documents.sendContract.bind(c.documents), { tenantId, contractId });
