@@ -40,7 +40,7 @@ import { bundleService } from '@jitsuin/cli/bundle';
 import { callClientStream, callUnary, isServing } from '@jitsuin/rpc';
 import { makePdf } from '@jitsuin/testkit';
 import { ensureInfra, ferretDbVersion, infraStatus, kafkaVersion } from '@jitsuin/testkit/infra';
-import { cpuSeconds, freePort, machine, median, memoryOf, MiB, percentile, sampleRss, sleep, spawnEntry } from './proc.js';
+import { cleanupSteps, cpuSeconds, freePort, machine, median, memoryOf, MiB, percentile, sampleRss, sleep, spawnEntry } from './proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(ROOT, 'bench/out');
@@ -56,16 +56,8 @@ const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 const MEM_PROBE = process.env.BENCH_MEM_PROBE === '1';
 const TSX = process.env.BENCH_SERVICE_TSX === '1';
 
-// ---- cleanup: once, in reverse order, also on Ctrl-C ---------------------------------------
-const cleanups: (() => Promise<unknown>)[] = [];
-async function cleanup() {
-  for (const fn of cleanups.splice(0).reverse()) {
-    await fn().catch((err: unknown) => console.error('cleanup:', err instanceof Error ? err.message : err));
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void cleanup().finally(() => process.exit(130)));
-}
+const cleanups = cleanupSteps();
+const cleanup = cleanups.run;
 
 // ---- helpers -------------------------------------------------------------------------------
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;

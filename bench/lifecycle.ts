@@ -31,7 +31,7 @@ import { startPlatform } from '@jitsuin/e2e/platform';
 import { callUnary } from '@jitsuin/rpc';
 import { ensureInfra, ferretDbVersion, kafkaVersion } from '@jitsuin/testkit/infra';
 import { startReceiver } from '@jitsuin/testkit/receivers';
-import { machine, percentile } from './proc.js';
+import { cleanupSteps, machine, percentile } from './proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(ROOT, 'bench/out');
@@ -41,16 +41,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const DOC_BYTES = Math.round(Number(process.env.BENCH_DOC_MIB ?? 1) * 1024 * 1024);
 const CARDS = Number(process.env.BENCH_CARDS ?? 4);
 
-// ---- cleanup: once, in reverse order, also on Ctrl-C (the platform's processes are detached) --
-const cleanups: (() => Promise<unknown>)[] = [];
-async function cleanup() {
-  for (const fn of cleanups.splice(0).reverse()) {
-    await fn().catch((err: unknown) => console.error('cleanup:', err instanceof Error ? err.message : err));
-  }
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void cleanup().finally(() => process.exit(130)));
-}
+const cleanups = cleanupSteps();
+const cleanup = cleanups.run;
 
 const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** digits;
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);

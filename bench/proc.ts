@@ -28,6 +28,23 @@ export function machine(): Machine {
   };
 }
 
+/**
+ * What a benchmark must undo (processes, databases): push each step as it is set up; run() undoes
+ * them once, in reverse order, and runs on Ctrl-C too (the processes may be detached).
+ */
+export function cleanupSteps(): { push(step: () => Promise<unknown>): void; run(): Promise<void> } {
+  const steps: (() => Promise<unknown>)[] = [];
+  const run = async () => {
+    for (const step of steps.splice(0).reverse()) {
+      await step().catch((err: unknown) => console.error('cleanup:', err instanceof Error ? err.message : err));
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void run().finally(() => process.exit(130)));
+  }
+  return { push: (step) => void steps.push(step), run };
+}
+
 /** The 1, 5 and 15 minute load averages, as /proc/loadavg writes them. */
 export const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
 
