@@ -1,0 +1,13 @@
+export {
+  PLATFORM_AUDIENCE,
+  PLATFORM_SERVICES,
+  ROLES,
+  SERVICE_CLIENT_PREFIX,
+  TENANT_ROLES,
+  InvalidClaimsError,
+  callerClaims,
+  callerFromClaims,
+  type Caller,
+  type PlatformService,
+  type Role,
+} from './claims.js';
