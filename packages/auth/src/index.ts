@@ -11,3 +11,8 @@ export {
   type PlatformService,
   type Role,
 } from './claims.js';
+export { allow, authorize, isAllowed, tenantOf, type Access } from './access.js';
+export { authenticator, type Authenticator } from './grpc.js';
+export { AUTHORIZATION, bearerInterceptor, bearerOf, clientCredentialsTokens, fixedToken, type TokenSource } from './tokens.js';
+export { TokenVerifier, type VerifierSettings } from './verifier.js';
+export { accessSettingsFromEnv, openAccess, type AccessSettings } from './settings.js';

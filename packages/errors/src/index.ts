@@ -12,7 +12,9 @@ export type ErrorKind =
   | 'RESOURCE_EXHAUSTED'
   | 'UNAVAILABLE'
   | 'DEADLINE_EXCEEDED'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED';
 
 /** An expected failure with a message fit for the person who made the request. */
 export class JitsuinError extends Error {
@@ -35,3 +37,7 @@ export const resourceExhausted = (message: string) =>
   new JitsuinError('RESOURCE_EXHAUSTED', message);
 export const unavailable = (message: string, cause?: unknown) =>
   new JitsuinError('UNAVAILABLE', message, { cause });
+/** The caller did not say who they are, or the credentials they showed do not hold. */
+export const unauthenticated = (message: string) => new JitsuinError('UNAUTHENTICATED', message);
+/** The caller is known, but their role does not allow what they asked for. */
+export const permissionDenied = (message: string) => new JitsuinError('PERMISSION_DENIED', message);

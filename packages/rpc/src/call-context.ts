@@ -1,8 +1,11 @@
 import type { Deadline } from '@grpc/grpc-js';
+import type { Caller } from '@jitsuin/auth';
 import { JitsuinError } from '@jitsuin/errors';
 
-/** What a handler needs to know about its call: when to give up. */
+/** What a handler needs to know about its call: who is calling, and when to give up. */
 export interface CallContext {
+  /** The verified caller (its token), never a field of the request. */
+  readonly caller: Caller;
   /** Aborts when the client cancels or the call's deadline passes. */
   readonly signal: AbortSignal;
   /** Throws the matching error when the call was cancelled or ran out of time. */
@@ -14,8 +17,8 @@ interface ServerCall {
   getDeadline(): Deadline;
 }
 
-/** A context for one call, and the function that releases its timer when the call ends. */
-export function callContext(call: ServerCall): { context: CallContext; dispose: () => void } {
+/** A context for one call (the caller added once known), and the function that releases its timer when the call ends. */
+export function callContext(call: ServerCall): { context: Omit<CallContext, 'caller'>; dispose: () => void } {
   const controller = new AbortController();
   const abort = (kind: 'CANCELLED' | 'DEADLINE_EXCEEDED') => {
     if (controller.signal.aborted) return;

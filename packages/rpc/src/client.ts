@@ -103,6 +103,9 @@ const KIND_OF_STATUS: Partial<Record<status, ErrorKind>> = {
   [status.FAILED_PRECONDITION]: 'FAILED_PRECONDITION',
   [status.ABORTED]: 'ABORTED',
   [status.RESOURCE_EXHAUSTED]: 'RESOURCE_EXHAUSTED',
+  // A role the downstream service refuses is the caller's to know. UNAUTHENTICATED is not here:
+  // this service's own credentials refused is a fault of the platform's set-up (INTERNAL, logged).
+  [status.PERMISSION_DENIED]: 'PERMISSION_DENIED',
 };
 
 function isServiceError(err: unknown): err is ServiceError {

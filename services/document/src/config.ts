@@ -1,8 +1,11 @@
+import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
 import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
 
 /** The document service's settings, read from the environment once, at start. */
 export interface DocumentConfig extends RelaySettings {
+  /** Who may call (the platform's token issuer and keys), and this service's own client. */
+  access: AccessSettings;
   grpcHost: string;
   grpcPort: number;
   mongoUrl: string;
@@ -60,6 +63,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DocumentConfig
     verificationCallTimeoutMs: envInteger(env, 'VERIFICATION_CALL_TIMEOUT_MS', 30_000, 100, 600_000),
     ...evidenceSeal(env),
     evidenceMaxBytes: envInteger(env, 'EVIDENCE_MAX_BYTES', 1024 ** 3, 1024 * 1024, 16 * 1024 ** 3),
+    // Last: a service whose other settings are wrong says so first.
+    access: accessSettingsFromEnv(env, 'document'),
   };
 }
 

@@ -1,3 +1,4 @@
+import { authenticator, openAccess, type TokenSource } from '@jitsuin/auth';
 import type { OutboxCollection } from '@jitsuin/events';
 import { startGrpcServer, type Logger } from '@jitsuin/rpc';
 import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
@@ -37,7 +38,10 @@ export function outboxRelay(config: DocumentConfig, outboxes: OutboxCollection[]
   return kafkaOutboxRelay('document-relay', config, outboxes, logger);
 }
 
-export async function startDocumentService(config: DocumentConfig, logger: Logger): Promise<RunningDocumentService> {
+/** `tokens`: this service's own tokens when they are not to come from its client settings (tests). */
+export async function startDocumentService(config: DocumentConfig, logger: Logger, tokens?: TokenSource): Promise<RunningDocumentService> {
+  const access = openAccess(config.access, tokens);
+  if (!access.tokens) logger.info("no client of its own (AUTH_CLIENT_KEY_FILE): the verification service's reports cannot be read, ExportEvidence is refused");
   const evidenceSeal = await openEvidenceSeal(config.evidenceSeal);
   if (!evidenceSeal) logger.info('no platform seal for evidence packages (EVIDENCE_SEAL_P12, EVIDENCE_SEAL_PASSWORD): ExportEvidence is refused');
   const store = await openStore(config);
@@ -47,7 +51,7 @@ export async function startDocumentService(config: DocumentConfig, logger: Logge
   const documentRepository = new DocumentRepository(store.documents);
   const contractChanged = nudge(store.contracts.collection.collectionName);
   const eventLog = new EventLogRecorder(store.eventLog, contractRepository, documentRepository);
-  const verification = new VerificationService(config.verificationServiceAddress, config.verificationCallTimeoutMs);
+  const verification = new VerificationService(config.verificationServiceAddress, config.verificationCallTimeoutMs, access.tokens);
   const app = {
     contracts: new Contracts(contractRepository, documentRepository, contractChanged),
     documents: new Documents(
@@ -64,7 +68,7 @@ export async function startDocumentService(config: DocumentConfig, logger: Logge
   const server = await startGrpcServer({
     host: config.grpcHost,
     port: config.grpcPort,
-    services: [documentService(app, logger)],
+    services: [documentService(app, authenticator(access.verifier), logger)],
     logger,
   });
   relay?.start();

@@ -91,7 +91,7 @@ describe('documents', () => {
     const head = document.headRevisionId;
     const signed = appendRevision(original, 'borrower signature');
     const added = await callClientStream(
-      t.client.addRevision.bind(t.client),
+      t.signingClient.addRevision.bind(t.signingClient),
       revisionMessages(
         { tenantId, documentId: document.id, parentRevisionId: head, kind: RevisionKind.REVISION_KIND_SIGNATURE, madeBy: 'borrower', description: '' },
         signed,
@@ -106,7 +106,7 @@ describe('documents', () => {
     // A second signature made from the old head would fork the chain.
     const stale = await statusOf(
       callClientStream(
-        t.client.addRevision.bind(t.client),
+        t.signingClient.addRevision.bind(t.signingClient),
         revisionMessages(
           { tenantId, documentId: document.id, parentRevisionId: head, kind: RevisionKind.REVISION_KIND_SIGNATURE, madeBy: 'co-borrower', description: '' },
           appendRevision(original, 'co-borrower'),
@@ -122,7 +122,7 @@ describe('documents', () => {
     const before = await stored();
     const notIncremental = await statusOf(
       callClientStream(
-        t.client.addRevision.bind(t.client),
+        t.signingClient.addRevision.bind(t.signingClient),
         revisionMessages(
           { tenantId, documentId: document.id, parentRevisionId: added.revision!.id, kind: RevisionKind.REVISION_KIND_SIGNATURE, madeBy: 'co-borrower', description: '' },
           appendRevision(rewritten, 'co-borrower'),

@@ -20,6 +20,7 @@ import { connectStore } from '@jitsuin/store';
 import { makePdf } from '@jitsuin/testkit';
 import { startGroupsAtEnd } from '@jitsuin/testkit/kafka';
 import { CARD_FILES, CardSimulator, createTestPki, freePort, startPkiServers, type PkiManifest, type PkiServers } from '@jitsuin/testkit/pki';
+import { testIssuer } from '@jitsuin/testkit/tokens';
 import { testInfra } from '@jitsuin/testkit/vitest';
 // The real verification service in process, as services/verification/test does the other way round.
 import { readConfig as readVerificationConfig } from '../../verification/src/config.js';
@@ -154,7 +155,7 @@ beforeAll(async () => {
   mongo.pathname = `/evidence_verification_${suffix}`;
   verificationMongoUrl = mongo.toString();
   const verificationConfig = {
-    ...readVerificationConfig({ KAFKA_BROKERS: kafkaBrokers, DOCUMENT_SERVICE_ADDRESS: doc.service.address, TRUST_ANCHORS: trustFile, ALLOW_TEST_JPKI: 'true' }),
+    ...readVerificationConfig({ KAFKA_BROKERS: kafkaBrokers, DOCUMENT_SERVICE_ADDRESS: doc.service.address, TRUST_ANCHORS: trustFile, ALLOW_TEST_JPKI: 'true', ...testIssuer().env }),
     grpcPort: 0,
     httpEnabled: false,
     mongoUrl: verificationMongoUrl,
@@ -165,8 +166,8 @@ beforeAll(async () => {
   };
   verificationGroupId = verificationConfig.groupId;
   await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId: verificationConfig.groupId, topics: [Topics.signature] }]);
-  verification = await startVerificationService(verificationConfig, createLogger('verification-test', process.env.TEST_LOG_LEVEL ?? 'warn'));
-  verificationClient = new VerificationServiceClient(verification.address, credentials.createInsecure());
+  verification = await startVerificationService(verificationConfig, createLogger('verification-test', process.env.TEST_LOG_LEVEL ?? 'warn'), testIssuer().tokens({ service: 'verification' }));
+  verificationClient = new VerificationServiceClient(verification.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
 
   exporter = await startTestService({
     mongoUrl: doc.config.mongoUrl,
@@ -216,7 +217,7 @@ async function signAndAnnounce(documentId: string, signer: Signer, who: { partyI
   const before = await getDocument(documentId);
   const signed = await signWith(await download(documentId), signer, { placement: { fieldName: who.field }, level: who.level, tsaUrl: pki.urls.tsa });
   const { revision } = await callClientStream(
-    docClient.addRevision.bind(docClient),
+    doc.signingClient.addRevision.bind(doc.signingClient),
     revisionMessages({ tenantId, documentId, parentRevisionId: before.headRevisionId, kind: who.kind, madeBy: who.partyId, description: `${who.field} signature` }, Buffer.concat(signed.parts)),
   );
   const applied = newEvent({
@@ -459,7 +460,7 @@ describe('an evidence package of a signed contract', () => {
 describe('without a platform seal', () => {
   it('refuses ExportEvidence with FAILED_PRECONDITION, saying what to set', async () => {
     const other = await startTestService({ runEventLog: false, runVerdicts: false, runScheduler: false, runRelay: false });
-    const client = new DocumentServiceClient(other.service.address, credentials.createInsecure());
+    const client = new DocumentServiceClient(other.service.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
     try {
       const document = await upload(client, tenantId, makePdf(4096));
       const { contract } = await callUnary(client.createContract.bind(client), {

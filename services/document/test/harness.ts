@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Connection } from 'mongoose';
 import { credentials } from '@grpc/grpc-js';
+import { testIssuer } from '@jitsuin/testkit/tokens';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import {
   ContractKind,
@@ -23,7 +24,7 @@ export function testConfig(overrides: Partial<DocumentConfig> = {}): DocumentCon
   const db = `doc_test_${randomUUID().slice(0, 8)}`;
   mongo.pathname = `/${db}`;
   return {
-    ...readConfig({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(',') }),
+    ...readConfig({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(','), ...testIssuer().env }),
     grpcPort: 0,
     mongoUrl: mongo.toString(),
     // No reminders unless a test asks for them: they are events, and tests count events.
@@ -39,21 +40,27 @@ export function testConfig(overrides: Partial<DocumentConfig> = {}): DocumentCon
 
 export interface TestService {
   service: RunningDocumentService;
+  /** Calls as a member (sender, auditor, admin) of the tenant each request names. */
   client: DocumentServiceClient;
+  /** Calls as the signing service: the only caller that may add revisions. */
+  signingClient: DocumentServiceClient;
   config: DocumentConfig;
   stop(): Promise<void>;
 }
 
 export async function startTestService(overrides: Partial<DocumentConfig> = {}): Promise<TestService> {
   const config = testConfig(overrides);
-  const service = await startDocumentService(config, createLogger('document-test', 'warn'));
-  const client = new DocumentServiceClient(service.address, credentials.createInsecure());
+  const service = await startDocumentService(config, createLogger('document-test', 'warn'), testIssuer().tokens({ service: 'document' }));
+  const client = new DocumentServiceClient(service.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
+  const signingClient = new DocumentServiceClient(service.address, credentials.createInsecure(), testIssuer().as({ service: 'signing' }));
   return {
     service,
     client,
+    signingClient,
     config,
     stop: async () => {
       client.close();
+      signingClient.close();
       await service.stop();
     },
   };

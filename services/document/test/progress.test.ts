@@ -46,7 +46,7 @@ async function addRevision(tenantId: string, documentId: string, kind: RevisionK
   const { document } = await callUnary(a.client.getDocument.bind(a.client), { tenantId, documentId });
   const head = await download(a.client, { tenantId, documentId });
   const response = await callClientStream(
-    a.client.addRevision.bind(a.client),
+    a.signingClient.addRevision.bind(a.signingClient),
     revisionMessages({ tenantId, documentId, parentRevisionId: document!.headRevisionId, kind, madeBy, description: madeBy }, appendRevision(head, madeBy)),
   );
   return response.revision!.id;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testIssuer } from '@jitsuin/testkit/tokens';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import { makePdf } from '@jitsuin/testkit';
 import { isDuplicateKeyError } from '@jitsuin/events';
@@ -31,6 +32,7 @@ function startRelay(options: { batchSize: number }): ChildProcess {
       ...process.env,
       DOCUMENT_MONGO_URL: t.config.mongoUrl,
       KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      ...testIssuer().env,
       RELAY_BATCH_SIZE: String(options.batchSize),
       RELAY_LEASE_MS: '1000',
       RELAY_POLL_MS: '50',

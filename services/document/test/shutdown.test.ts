@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DocumentServiceClient, type UploadDocumentRequest } from '@jitsuin/proto/document/v1/document';
 import { isServing } from '@jitsuin/rpc';
 import { makePdf } from '@jitsuin/testkit';
+import { testIssuer } from '@jitsuin/testkit/tokens';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import { callClientStream, callUnary, statusOf, storedChunks, testConfig, uploadMessages } from './harness.js';
 
@@ -28,6 +29,7 @@ beforeAll(async () => {
       DOCUMENT_GRPC_PORT: String(port),
       DOCUMENT_MONGO_URL: config.mongoUrl,
       KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      ...testIssuer().env,
       SHUTDOWN_GRACE_MS: '20000',
       LOG_LEVEL: 'warn',
       // What this file is about is the gRPC edge; the consumers' group joins only slow the start.
@@ -43,7 +45,7 @@ beforeAll(async () => {
     },
     { timeout: 60_000, interval: 200 },
   );
-  client = new DocumentServiceClient(address, credentials.createInsecure());
+  client = new DocumentServiceClient(address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
 }, 90_000);
 afterAll(async () => {
   await db?.close();
@@ -101,7 +103,7 @@ describe('the document service process', () => {
     await expect.poll(() => terminated).toBe(true);
     // A new call is refused once the process has taken the signal (a busy event loop takes it a
     // moment later; until then a call is answered as usual, here NOT_FOUND).
-    const fresh = new DocumentServiceClient(address, credentials.createInsecure());
+    const fresh = new DocumentServiceClient(address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
     const freshCall = async () =>
       (await statusOf(callUnary(fresh.getContract.bind(fresh), { tenantId, contractId: randomUUID() }, { deadlineMs: 3000 }))).code;
     await expect.poll(freshCall, { timeout: 10_000, interval: 100 }).toBeOneOf([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);

@@ -1,7 +1,10 @@
+import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
 import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
 
 /** The notification service's settings, read from the environment once, at start. */
 export interface NotificationConfig {
+  /** Who may call (the platform's token issuer and keys). */
+  access: AccessSettings;
   grpcHost: string;
   grpcPort: number;
   mongoUrl: string;
@@ -78,5 +81,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): NotificationCo
     batchSize: envInteger(env, 'NOTIFY_BATCH_SIZE', 20, 1, 500),
     tenantCacheMs: envInteger(env, 'NOTIFY_TENANT_CACHE_MS', 5_000, 0, 3_600_000),
     shutdownGraceMs: envInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    // Last: a service whose other settings are wrong says so first.
+    access: accessSettingsFromEnv(env, 'notification'),
   };
 }

@@ -1,3 +1,4 @@
+import { authenticator, openAccess } from '@jitsuin/auth';
 import type { EventConsumer } from '@jitsuin/events';
 import { startGrpcServer, type Logger } from '@jitsuin/rpc';
 import { connectStore } from '@jitsuin/store';
@@ -66,7 +67,7 @@ export async function startNotificationService(config: NotificationConfig, logge
     server = await startGrpcServer({
       host: config.grpcHost,
       port: config.grpcPort,
-      services: [notificationService({ tenants, log }, logger)],
+      services: [notificationService({ tenants, log }, authenticator(openAccess(config.access).verifier), logger)],
       logger,
     });
     dispatcher.start();

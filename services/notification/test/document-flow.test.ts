@@ -13,6 +13,7 @@ import {
 import { callClientStream } from '@jitsuin/rpc';
 import { makePdf } from '@jitsuin/testkit';
 import { startReceiver, startSmtp, type HttpReceiver, type SmtpCapture } from '@jitsuin/testkit/receivers';
+import { testIssuer } from '@jitsuin/testkit/tokens';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import {
   baseConfig,
@@ -51,6 +52,7 @@ beforeAll(async () => {
       DOCUMENT_GRPC_PORT: String(port),
       DOCUMENT_MONGO_URL: mongo.toString(),
       KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      ...testIssuer().env,
       RELAY_POLL_MS: '50',
       // Verdicts are not part of this test (and their group is shared); reminders come quickly.
       DOCUMENT_RUN_VERDICTS: 'false',
@@ -61,7 +63,7 @@ beforeAll(async () => {
     `127.0.0.1:${port}`,
     'jitsuin.document.v1.DocumentService',
   );
-  documents = new DocumentServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  documents = new DocumentServiceClient(`127.0.0.1:${port}`, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
 });
 afterAll(async () => {
   documents?.close();

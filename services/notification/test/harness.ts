@@ -14,6 +14,7 @@ import {
 } from '@jitsuin/proto/notification/v1/notification';
 import { callUnary, createLogger, isServing } from '@jitsuin/rpc';
 import { startGroupsAtEnd } from '@jitsuin/testkit/kafka';
+import { testIssuer } from '@jitsuin/testkit/tokens';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import { readConfig, type NotificationConfig } from '../src/config.js';
 import { startNotificationService, type RunningNotificationService } from '../src/service.js';
@@ -28,7 +29,7 @@ export function testConfig(overrides: Partial<NotificationConfig> = {}): Notific
   const mongo = new URL(testInfra().mongoUrl);
   mongo.pathname = `/notify_test_${randomUUID().slice(0, 8)}`;
   return {
-    ...readConfig({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(',') }),
+    ...readConfig({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(','), ...testIssuer().env }),
     grpcPort: 0,
     mongoUrl: mongo.toString(),
     groupId: `notification-test-${randomUUID()}`,
@@ -61,7 +62,7 @@ export async function startTestService(overrides: Partial<NotificationConfig> = 
   const config = testConfig(overrides);
   if (options.freshGroup !== false) await startGroupAtEnd(config.groupId);
   const service = await startNotificationService(config, createLogger('notification-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
-  const client = new NotificationServiceClient(service.address, credentials.createInsecure());
+  const client = new NotificationServiceClient(service.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
   return {
     service,
     client,

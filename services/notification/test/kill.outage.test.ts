@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentials } from '@grpc/grpc-js';
 import { DeliveryStatus, NotificationServiceClient, type Delivery } from '@jitsuin/proto/notification/v1/notification';
 import { startReceiver, startSmtp, type HttpReceiver, type SmtpCapture } from '@jitsuin/testkit/receivers';
+import { testIssuer } from '@jitsuin/testkit/tokens';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import {
   baseConfig,
@@ -45,6 +46,7 @@ beforeAll(async () => {
     NOTIFICATION_MONGO_URL: mongo.toString(),
     NOTIFICATION_GROUP_ID: groupId,
     KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+    ...testIssuer().env,
     SMTP_URL: smtp.url,
     NOTIFY_SEND_TIMEOUT_MS: '1000',
     NOTIFY_LEASE_MS: '2500',
@@ -71,7 +73,7 @@ describe('notification service killed mid-run', () => {
     const tenantId = newTenant('kill');
     const path = `/kill-${tenantId}`;
     child = await startProcess();
-    let client = new NotificationServiceClient(address, credentials.createInsecure());
+    let client = new NotificationServiceClient(address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
     const ops = `ops@${tenantId}.example.jp`;
     await callUnary(client.setTenantConfig.bind(client), {
       config: baseConfig(tenantId, {
@@ -93,7 +95,7 @@ describe('notification service killed mid-run', () => {
     client.close();
 
     child = await startProcess();
-    client = new NotificationServiceClient(address, credentials.createInsecure());
+    client = new NotificationServiceClient(address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
     const log = async (): Promise<Delivery[]> => {
       const page = await callUnary(client.listDeliveries.bind(client), { tenantId, eventId: '', pageSize: 200, pageToken: '', status: 0 });
       return page.deliveries;

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig, readSeals } from './config.js';
 
+/** Every service is told who issues its callers' tokens. */
+const AUTH = { AUTH_ISSUER: 'http://127.0.0.1:8060' };
+
 describe('config', () => {
   it('has defaults for one machine', () => {
-    const config = readConfig({});
+    const config = readConfig(AUTH);
     expect(config).toMatchObject({
       grpcHost: '127.0.0.1',
       grpcPort: 50052,
@@ -15,8 +18,8 @@ describe('config', () => {
     });
     expect(config.tsaUrl).toBeUndefined();
     expect(config.seals.size).toBe(0);
-    expect(readConfig({ MONGO_URL: 'mongodb://db:27017' }).mongoUrl).toBe('mongodb://db:27017/jitsuin_signing');
-    expect(readConfig({ SIGNING_MONGO_URL: 'mongodb://db:27017/own' }).mongoUrl).toBe('mongodb://db:27017/own');
+    expect(readConfig({ ...AUTH, MONGO_URL: 'mongodb://db:27017' }).mongoUrl).toBe('mongodb://db:27017/jitsuin_signing');
+    expect(readConfig({ ...AUTH, SIGNING_MONGO_URL: 'mongodb://db:27017/own' }).mongoUrl).toBe('mongodb://db:27017/own');
   });
 
   it('reads seals from SEALS and from SEAL_<ID>_P12 / SEAL_<ID>_PASSWORD', () => {
@@ -43,9 +46,13 @@ describe('config', () => {
     } catch (err) {
       expect((err as Error).message).not.toContain('secret');
     }
-    expect(() => readConfig({ SESSION_TTL_MS: '10' })).toThrow(/SESSION_TTL_MS/);
-    expect(() => readConfig({ TSA_URL: 'ftp://tsa' })).toThrow(/TSA_URL/);
-    expect(() => readConfig({ ALLOW_TEST_JPKI: 'maybe' })).toThrow(/ALLOW_TEST_JPKI/);
-    expect(() => readConfig({ DOCUMENT_SERVICE_ADDRESS: 'nowhere' })).toThrow(/host:port/);
+    expect(() => readConfig({ ...AUTH, SESSION_TTL_MS: '10' })).toThrow(/SESSION_TTL_MS/);
+    expect(() => readConfig({ ...AUTH, TSA_URL: 'ftp://tsa' })).toThrow(/TSA_URL/);
+    expect(() => readConfig({ ...AUTH, ALLOW_TEST_JPKI: 'maybe' })).toThrow(/ALLOW_TEST_JPKI/);
+    expect(() => readConfig({ ...AUTH, DOCUMENT_SERVICE_ADDRESS: 'nowhere' })).toThrow(/host:port/);
+  });
+
+  it('will not start without knowing who issues its callers\' tokens', () => {
+    expect(() => readConfig({})).toThrow(/AUTH_ISSUER/);
   });
 });

@@ -1,3 +1,4 @@
+import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
 import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
 
@@ -11,6 +12,8 @@ export interface SealConfig {
 }
 
 export interface SigningConfig extends RelaySettings {
+  /** Who may call (the platform's token issuer and keys), and this service's own client. */
+  access: AccessSettings;
   grpcHost: string;
   grpcPort: number;
   mongoUrl: string;
@@ -140,6 +143,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SigningConfig 
     ...relaySettingsFromEnv(env),
     runAutomation: envFlag(env, 'SIGNING_RUN_AUTOMATION', true),
     automationGroupId: env.SIGNING_AUTOMATION_GROUP ?? 'signing-automation',
+    // Last: a service whose other settings are wrong says so first.
+    access: accessSettingsFromEnv(env, 'signing'),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { OutboxCollection } from '@jitsuin/events';
+import { authenticator, openAccess, type TokenSource } from '@jitsuin/auth';
 import { startGrpcServer, type Logger } from '@jitsuin/rpc';
 import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
 import { ContractAutomation } from './app/automation.js';
@@ -51,7 +52,10 @@ function startSweeper(repository: SessionRepository, config: SigningConfig, logg
   };
 }
 
-export async function startSigningService(config: SigningConfig, logger: Logger): Promise<RunningSigningService> {
+/** `tokens`: this service's own tokens when they are not to come from its client settings (tests). */
+export async function startSigningService(config: SigningConfig, logger: Logger, tokens?: TokenSource): Promise<RunningSigningService> {
+  const access = openAccess(config.access, tokens);
+  if (!access.tokens) throw new Error('the signing service needs its own client (AUTH_CLIENT_KEY_FILE) to read and add revisions at the document service');
   // Seal keys first: a missing file or a wrong password stops the start, with the reason.
   const seals = await SealKeys.open(config.seals.values());
   const caCertificates = await readCaCertificates(config.signingCaFiles);
@@ -60,7 +64,7 @@ export async function startSigningService(config: SigningConfig, logger: Logger)
   const store = await openStore(config);
   const relay = config.runRelay ? outboxRelay(config, store.outboxes, logger) : undefined;
   const repository = new SessionRepository(store.sessions);
-  const documents = new DocumentService(config.documentServiceAddress, config.callTimeoutMs);
+  const documents = new DocumentService(config.documentServiceAddress, config.callTimeoutMs, access.tokens);
   const signing = new Signing(
     documents,
     repository,
@@ -81,7 +85,7 @@ export async function startSigningService(config: SigningConfig, logger: Logger)
     server = await startGrpcServer({
       host: config.grpcHost,
       port: config.grpcPort,
-      services: [signingService(signing, logger)],
+      services: [signingService(signing, authenticator(access.verifier), logger)],
       logger,
     });
   } catch (err) {

@@ -36,10 +36,13 @@ afterAll(async () => {
 
 const client = (instance?: SigningInstance) => (instance ?? world.signing).client;
 
-function prepare(deal: Deal, request: Partial<PrepareSignatureRequest> & { personId: string }, instance?: SigningInstance) {
+/** The tenant of each prepared session: CompleteSignature is called as a sender of that tenant. */
+const tenantOfSession = new Map<string, string>();
+
+async function prepare(deal: Deal, request: Partial<PrepareSignatureRequest> & { personId: string }, instance?: SigningInstance) {
   const c = client(instance);
   const { personId, ...rest } = request;
-  return callUnary(c.prepareSignature.bind(c), {
+  const prepared = await callUnary(c.prepareSignature.bind(c), {
     revision: deal.ref(),
     partyId: 'borrower',
     placement: undefined,
@@ -48,10 +51,12 @@ function prepare(deal: Deal, request: Partial<PrepareSignatureRequest> & { perso
     signerCertificate: world.card(personId).card.signingCertificate(),
     ...rest,
   });
+  tenantOfSession.set(prepared.sessionId, deal.tenantId);
+  return prepared;
 }
 
 function complete(sessionId: string, signatureValue: Buffer, certificate: Buffer, instance?: SigningInstance) {
-  const c = client(instance);
+  const c = (instance ?? world.signing).clientFor(tenantOfSession.get(sessionId) ?? 'bank-unknown');
   return callUnary(c.completeSignature.bind(c), { sessionId, signatureValue, certificate });
 }
 
@@ -175,7 +180,7 @@ describe('transient failures', () => {
       const claimId = 'lost-attempt';
       await sessions.claim(session.id, claimId, new Date());
       await sessions.recordUpload(session.id, claimId, { sha256: sha256(bytes), size: bytes.length }, new Date());
-      const stored = await callClientStream(world.documents.addRevision.bind(world.documents), [
+      const stored = await callClientStream(world.documentsAsSigningService.addRevision.bind(world.documentsAsSigningService), [
         {
           part: {
             $case: 'metadata' as const,

@@ -27,6 +27,7 @@ import {
   type PkiManifest,
   type PkiServers,
 } from '@jitsuin/testkit/pki';
+import { testIssuer } from '@jitsuin/testkit/tokens';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import { pdfsig as pdfsigOf } from '@jitsuin/testkit/validators';
 // Tests run the real document service in process; production code talks to it over gRPC only.
@@ -46,7 +47,10 @@ function databaseUrl(prefix: string): string {
 
 export interface SigningInstance {
   service: RunningSigningService;
+  /** Calls as a sender of the tenant each request names (CompleteSignature names none: clientFor). */
   client: SigningServiceClient;
+  /** Calls as a sender of `tenantId`. */
+  clientFor(tenantId: string): SigningServiceClient;
   config: SigningConfig;
   stop(): Promise<void>;
 }
@@ -58,7 +62,10 @@ export interface World {
   manifest: PkiManifest;
   pki: PkiServers;
   documentService: RunningDocumentService;
+  /** The document service, as a member of the tenant each request names. */
   documents: DocumentServiceClient;
+  /** The document service, as the signing service calls it (it alone adds revisions). */
+  documentsAsSigningService: DocumentServiceClient;
   signing: SigningInstance;
   /** Another signing service on the same store and document service, with other settings. */
   startSigning(overrides?: Partial<SigningConfig>): Promise<SigningInstance>;
@@ -76,15 +83,17 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
   const documentMongoUrl = databaseUrl('signing_doc_test');
   const documentService = await startDocumentService(
     {
-      ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers }),
+      ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers, ...testIssuer().env }),
       grpcPort: 0,
       mongoUrl: documentMongoUrl,
       relayPollMs: 50,
       shutdownGraceMs: 2000,
     },
     createLogger('document-test', 'warn'),
+    testIssuer().tokens({ service: 'document' }),
   );
-  const documents = new DocumentServiceClient(documentService.address, credentials.createInsecure());
+  const documents = new DocumentServiceClient(documentService.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
+  const documentsAsSigningService = new DocumentServiceClient(documentService.address, credentials.createInsecure(), testIssuer().as({ service: 'signing' }));
 
   const lender = created.manifest.seals.lender!;
   const signingMongoUrl = databaseUrl('signing_test');
@@ -93,6 +102,7 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
     const config: SigningConfig = {
       ...readConfig({
         KAFKA_BROKERS: kafkaBrokers,
+        ...testIssuer().env,
         DOCUMENT_SERVICE_ADDRESS: documentService.address,
         TSA_URL: pki.urls.tsa,
         ALLOW_TEST_JPKI: 'true',
@@ -110,14 +120,21 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
       ...overrides,
       ...extra,
     };
-    const service = await startSigningService(config, createLogger('signing-test', 'warn'));
-    const client = new SigningServiceClient(service.address, credentials.createInsecure());
+    const service = await startSigningService(config, createLogger('signing-test', 'warn'), testIssuer().tokens({ service: 'signing' }));
+    const client = new SigningServiceClient(service.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant(['sender']));
+    const tenantClients = new Map<string, SigningServiceClient>();
     const instance = {
       service,
       client,
+      clientFor: (tenantId: string) => {
+        let c = tenantClients.get(tenantId);
+        if (!c) tenantClients.set(tenantId, (c = new SigningServiceClient(service.address, credentials.createInsecure(), testIssuer().as({ tenant: tenantId, roles: ['sender'] }))));
+        return c;
+      },
       config,
       stop: async () => {
         client.close();
+        for (const c of tenantClients.values()) c.close();
         await service.stop();
       },
     };
@@ -133,6 +150,7 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
     pki,
     documentService,
     documents,
+    documentsAsSigningService,
     signing,
     startSigning,
     card(personId) {
@@ -142,6 +160,7 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
     close: async () => {
       for (const instance of instances) await instance.stop();
       documents.close();
+      documentsAsSigningService.close();
       await documentService.stop();
       await pki.close();
       await rm(root, { recursive: true, force: true });

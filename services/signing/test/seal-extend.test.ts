@@ -46,7 +46,8 @@ async function cardSignature(deal: Deal, personId: string, partyId: string, revi
     certify: 0,
     signerCertificate: card.signingCertificate(),
   });
-  return callUnary(c.completeSignature.bind(c), {
+  const own = world.signing.clientFor(deal.tenantId);
+  return callUnary(own.completeSignature.bind(own), {
     sessionId: prepared.sessionId,
     signatureValue: await card.sign(prepared.digestInfo, password),
     certificate: card.signingCertificate(),

@@ -1,3 +1,4 @@
+import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
 import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
 
@@ -12,6 +13,8 @@ export interface JpkiEndpointConfig {
 }
 
 export interface VerificationConfig extends RelaySettings {
+  /** Who may call (the platform's token issuer and keys), and this service's own client. */
+  access: AccessSettings;
   grpcHost: string;
   grpcPort: number;
   /** The HTML report pages (express); port 0 = any free port. */
@@ -121,5 +124,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VerificationCo
     shutdownGraceMs: envInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     runRelay: envFlag(env, 'VERIFICATION_RUN_RELAY', true),
     ...relaySettingsFromEnv(env),
+    // Last: a service whose other settings are wrong says so first.
+    access: accessSettingsFromEnv(env, 'verification'),
   };
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { authenticator, openAccess, type TokenSource } from '@jitsuin/auth';
 import type { EventConsumer, OutboxCollection } from '@jitsuin/events';
 import { startGrpcServer, type Logger } from '@jitsuin/rpc';
 import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
@@ -62,11 +63,14 @@ export async function createVerifier(config: VerificationConfig, logger: Logger)
   return verifier;
 }
 
-export async function startVerificationService(config: VerificationConfig, logger: Logger): Promise<RunningVerificationService> {
+/** `tokens`: this service's own tokens when they are not to come from its client settings (tests). */
+export async function startVerificationService(config: VerificationConfig, logger: Logger, tokens?: TokenSource): Promise<RunningVerificationService> {
+  const access = openAccess(config.access, tokens);
+  if (!access.tokens) throw new Error('the verification service needs its own client (AUTH_CLIENT_KEY_FILE) to read revisions from the document service');
   const verifier = await createVerifier(config, logger);
   const store = await openStore(config);
   const relay = config.runRelay ? outboxRelay(config, store.outboxes, logger) : undefined;
-  const documents = new DocumentService(config.documentServiceAddress, config.callTimeoutMs);
+  const documents = new DocumentService(config.documentServiceAddress, config.callTimeoutMs, access.tokens);
   const verifications = new Verifications(verifier, documents, new ReportRepository(store.reports), config.verifyTimeoutMs, logger, (id) =>
     relay?.nudge(store.reports.collection.collectionName, id),
   );
@@ -78,7 +82,7 @@ export async function startVerificationService(config: VerificationConfig, logge
     server = await startGrpcServer({
       host: config.grpcHost,
       port: config.grpcPort,
-      services: [verificationService({ verifier, verifications }, logger)],
+      services: [verificationService({ verifier, verifications }, authenticator(access.verifier), logger)],
       logger,
     });
     if (config.httpEnabled) {

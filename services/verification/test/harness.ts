@@ -14,6 +14,7 @@ import { connectStore } from '@jitsuin/store';
 import { makePdf } from '@jitsuin/testkit';
 import { startGroupsAtEnd } from '@jitsuin/testkit/kafka';
 import { CARD_FILES, CardSimulator, createTestPki, freePort, startPkiServers, type PkiManifest, type PkiServers } from '@jitsuin/testkit/pki';
+import { testIssuer } from '@jitsuin/testkit/tokens';
 import { testInfra } from '@jitsuin/testkit/vitest';
 // Tests run the real document service in process; production code talks to it over gRPC only.
 import { readConfig as readDocumentConfig } from '../../document/src/config.js';
@@ -38,7 +39,9 @@ export interface World {
   /** PEM file of every CA of the test PKI (the trust anchors the service is given). */
   trustFile: string;
   documentService: RunningDocumentService;
+  /** The document service as a member of the tenant each request names. */
   documents: DocumentServiceClient;
+  documentsAsSigningService: DocumentServiceClient;
   service: RunningVerificationService;
   client: VerificationServiceClient;
   config: VerificationConfig;
@@ -60,10 +63,13 @@ export async function startWorld(): Promise<World> {
   const verdictsGroupId = `verification-test-verdicts-${suffix}`;
   await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId: verdictsGroupId, topics: [Topics.verification] }]);
   const documentService = await startDocumentService(
-    { ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers }), grpcPort: 0, mongoUrl: documentMongoUrl, relayPollMs: 50, shutdownGraceMs: 2000, verdictsGroupId, runScheduler: false },
+    { ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers, ...testIssuer().env }), grpcPort: 0, mongoUrl: documentMongoUrl, relayPollMs: 50, shutdownGraceMs: 2000, verdictsGroupId, runScheduler: false },
     createLogger('document-test', 'warn'),
+    testIssuer().tokens({ service: 'document' }),
   );
-  const documents = new DocumentServiceClient(documentService.address, credentials.createInsecure());
+  const documents = new DocumentServiceClient(documentService.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
+  // Revisions are the signing service's to add: the tests add theirs as it would.
+  const documentsAsSigningService = new DocumentServiceClient(documentService.address, credentials.createInsecure(), testIssuer().as({ service: 'signing' }));
 
   const trustFile = join(created.dir, created.manifest.trust.all);
   const mongoUrl = databaseUrl('verification_test');
@@ -72,6 +78,7 @@ export async function startWorld(): Promise<World> {
     DOCUMENT_SERVICE_ADDRESS: documentService.address,
     TRUST_ANCHORS: trustFile,
     ALLOW_TEST_JPKI: 'true',
+    ...testIssuer().env,
   });
   const config: VerificationConfig = {
     ...base,
@@ -85,8 +92,8 @@ export async function startWorld(): Promise<World> {
   };
   await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId: config.groupId, topics: [Topics.signature] }]);
   const logger = createLogger('verification-test', process.env.TEST_LOG_LEVEL ?? 'warn');
-  const service = await startVerificationService(config, logger);
-  const client = new VerificationServiceClient(service.address, credentials.createInsecure());
+  const service = await startVerificationService(config, logger, testIssuer().tokens({ service: 'verification' }));
+  const client = new VerificationServiceClient(service.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
   const others: { stop(): Promise<void> }[] = [];
 
   return {
@@ -97,12 +104,13 @@ export async function startWorld(): Promise<World> {
     trustFile,
     documentService,
     documents,
+    documentsAsSigningService,
     service,
     client,
     config,
     async startAnother(overrides) {
-      const s = await startVerificationService({ ...config, consumeEvents: false, httpEnabled: false, runRelay: false, ...overrides }, logger);
-      const c = new VerificationServiceClient(s.address, credentials.createInsecure());
+      const s = await startVerificationService({ ...config, consumeEvents: false, httpEnabled: false, runRelay: false, ...overrides }, logger, testIssuer().tokens({ service: 'verification' }));
+      const c = new VerificationServiceClient(s.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
       const other = {
         client: c,
         stop: async () => {
@@ -124,6 +132,7 @@ export async function startWorld(): Promise<World> {
       client.close();
       await service.stop();
       documents.close();
+      documentsAsSigningService.close();
       await documentService.stop();
       await pki.close();
       await rm(root, { recursive: true, force: true });
@@ -170,7 +179,8 @@ export async function addRevision(world: World, tenantId: string, document: Docu
     { part: { $case: 'metadata', value: { tenantId, documentId: document.id, parentRevisionId: document.headRevisionId, kind: RevisionKind.REVISION_KIND_SIGNATURE, madeBy: 'borrower', description: 'test signature' } } },
   ];
   for (let at = 0; at < pdf.length; at += 1024 * 1024) messages.push({ part: { $case: 'chunk', value: pdf.subarray(at, at + 1024 * 1024) } });
-  return (await callClientStream(world.documents.addRevision.bind(world.documents), messages)).revision!.id;
+  const c = world.documentsAsSigningService;
+  return (await callClientStream(c.addRevision.bind(c), messages)).revision!.id;
 }
 
 export async function getDocument(world: World, tenantId: string, documentId: string): Promise<Document> {

@@ -1,5 +1,6 @@
 import { credentials } from '@grpc/grpc-js';
-import { JitsuinError } from '@jitsuin/errors';
+import { bearerInterceptor, type TokenSource } from '@jitsuin/auth';
+import { failedPrecondition, JitsuinError } from '@jitsuin/errors';
 import { type StoredReport, VerificationServiceClient } from '@jitsuin/proto/verification/v1/verification';
 import { callUnary, fromDownstream } from '@jitsuin/rpc';
 
@@ -19,8 +20,12 @@ export class VerificationService implements ReportSource {
   constructor(
     address: string,
     private readonly timeoutMs: number,
+    /** The document service's own tokens: it reads reports for callers it has already authorised. */
+    tokens: TokenSource | undefined,
   ) {
+    tokens ??= { token: () => Promise.reject(failedPrecondition('this document service has no client of its own (AUTH_CLIENT_KEY_FILE) to read verification reports with')) };
     this.client = new VerificationServiceClient(address, credentials.createInsecure(), {
+      interceptors: [bearerInterceptor(tokens)],
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
     });
   }

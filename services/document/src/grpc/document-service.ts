@@ -1,3 +1,4 @@
+import { allow, tenantOf, type Authenticator } from '@jitsuin/auth';
 import { invalidArgument } from '@jitsuin/errors';
 import {
   DocumentServiceService,
@@ -18,53 +19,71 @@ import { exportEvidence } from './evidence.js';
 
 export const DOCUMENT_SERVICE_NAME = 'jitsuin.document.v1.DocumentService';
 
+/**
+ * Who may call what. A tenant's members and clients act for their own tenant (the token's);
+ * the platform's services name the tenant of the contract they work on. Revisions other than a
+ * document's original are the signing service's to add: it alone signs, seals and extends.
+ */
+const SENDERS = allow('sender');
+const READERS = allow('sender', 'auditor', 'admin');
+const READERS_AND_SERVICES = allow('sender', 'auditor', 'admin', 'signing', 'verification');
+const SIGNING_SERVICE = allow('signing');
+
 /** The gRPC edge of the document service: protobuf in and out, nothing else. */
-export function documentService(app: { contracts: Contracts; documents: Documents; evidence: EvidenceExporter }, logger: Logger): ServiceRegistration {
+export function documentService(
+  app: { contracts: Contracts; documents: Documents; evidence: EvidenceExporter },
+  authenticate: Authenticator,
+  logger: Logger,
+): ServiceRegistration {
   const { contracts, documents, evidence } = app;
-  const h = handlers({ logger, translate: storeErrorTranslator('the document store') });
+  const h = handlers({ logger, authenticate, translate: storeErrorTranslator('the document store') });
   const contractResponse = async (pending: Promise<Parameters<typeof contractToProto>[0]>) => ({
     contract: contractToProto(await pending),
   });
 
   const implementation: DocumentServiceServer = {
-    createContract: h.unary('CreateContract', (req) => contractResponse(contracts.create(draftFromProto(req)))),
-    getContract: h.unary('GetContract', (req) => contractResponse(contracts.get(req.tenantId, req.contractId))),
-    listContracts: h.unary('ListContracts', async (req) => {
-      const page = await contracts.list(req.tenantId, {
+    createContract: h.unary('CreateContract', SENDERS, (req, ctx) =>
+      contractResponse(contracts.create({ ...draftFromProto(req), tenantId: tenantOf(ctx.caller, req.tenantId) })),
+    ),
+    getContract: h.unary('GetContract', READERS_AND_SERVICES, (req, ctx) =>
+      contractResponse(contracts.get(tenantOf(ctx.caller, req.tenantId), req.contractId)),
+    ),
+    listContracts: h.unary('ListContracts', READERS, async (req, ctx) => {
+      const page = await contracts.list(tenantOf(ctx.caller, req.tenantId), {
         pageSize: req.pageSize,
         pageToken: req.pageToken,
         state: req.state ? contractStates.fromProto(req.state) : undefined,
       });
       return { contracts: page.contracts.map(contractToProto), nextPageToken: page.nextPageToken };
     }),
-    sendContract: h.unary('SendContract', (req) =>
-      contractResponse(contracts.act(req.tenantId, req.contractId, { type: 'send' })),
+    sendContract: h.unary('SendContract', SENDERS, (req, ctx) =>
+      contractResponse(contracts.act(tenantOf(ctx.caller, req.tenantId), req.contractId, { type: 'send' })),
     ),
-    voidContract: h.unary('VoidContract', (req) =>
-      contractResponse(contracts.act(req.tenantId, req.contractId, { type: 'void', comment: req.comment })),
+    voidContract: h.unary('VoidContract', SENDERS, (req, ctx) =>
+      contractResponse(contracts.act(tenantOf(ctx.caller, req.tenantId), req.contractId, { type: 'void', comment: req.comment })),
     ),
-    declineContract: h.unary('DeclineContract', (req) =>
+    declineContract: h.unary('DeclineContract', SENDERS, (req, ctx) =>
       contractResponse(
-        contracts.act(req.tenantId, req.contractId, { type: 'decline', partyId: req.partyId, comment: req.comment }),
+        contracts.act(tenantOf(ctx.caller, req.tenantId), req.contractId, { type: 'decline', partyId: req.partyId, comment: req.comment }),
       ),
     ),
-    expireContract: h.unary('ExpireContract', (req) =>
-      contractResponse(contracts.act(req.tenantId, req.contractId, { type: 'expire' })),
+    expireContract: h.unary('ExpireContract', SENDERS, (req, ctx) =>
+      contractResponse(contracts.act(tenantOf(ctx.caller, req.tenantId), req.contractId, { type: 'expire' })),
     ),
 
-    uploadDocument: h.clientStream('UploadDocument', async (requests: AsyncIterable<UploadDocumentRequest>, ctx) => {
+    uploadDocument: h.clientStream('UploadDocument', SENDERS, async (requests: AsyncIterable<UploadDocumentRequest>, ctx) => {
       const { metadata, chunks } = await splitUpload(requests);
-      const document = await documents.upload(metadata.tenantId, metadata.filename, chunks, ctx.signal);
+      const document = await documents.upload(tenantOf(ctx.caller, metadata.tenantId), metadata.filename, chunks, ctx.signal);
       return { document: documentToProto(document) };
     }),
-    getDocument: h.unary('GetDocument', async (req) => ({
-      document: documentToProto(await documents.get(req.tenantId, req.documentId)),
+    getDocument: h.unary('GetDocument', READERS_AND_SERVICES, async (req, ctx) => ({
+      document: documentToProto(await documents.get(tenantOf(ctx.caller, req.tenantId), req.documentId)),
     })),
-    addRevision: h.clientStream('AddRevision', async (requests: AsyncIterable<AddRevisionRequest>, ctx) => {
+    addRevision: h.clientStream('AddRevision', SIGNING_SERVICE, async (requests: AsyncIterable<AddRevisionRequest>, ctx) => {
       const { metadata, chunks } = await splitUpload(requests);
       const { document, revision } = await documents.addRevision(
         {
-          tenantId: metadata.tenantId,
+          tenantId: tenantOf(ctx.caller, metadata.tenantId),
           documentId: metadata.documentId,
           parentRevisionId: metadata.parentRevisionId,
           kind: revisionKinds.fromProto(metadata.kind),
@@ -76,11 +95,11 @@ export function documentService(app: { contracts: Contracts; documents: Document
       );
       return { document: documentToProto(document), revision: revisionToProto(revision) };
     }),
-    downloadRevision: h.serverStream('DownloadRevision', async function* (req, ctx): AsyncIterable<DownloadRevisionResponse> {
+    downloadRevision: h.serverStream('DownloadRevision', READERS_AND_SERVICES, async function* (req, ctx): AsyncIterable<DownloadRevisionResponse> {
       if (!Number.isSafeInteger(req.offset) || !Number.isSafeInteger(req.length)) {
         throw invalidArgument('offset and length must be whole numbers of bytes');
       }
-      const { revision, stream } = await documents.open(req.tenantId, req.documentId, req.revisionId, req.offset, req.length);
+      const { revision, stream } = await documents.open(tenantOf(ctx.caller, req.tenantId), req.documentId, req.revisionId, req.offset, req.length);
       let first: DownloadRevisionResponse['revision'] = revisionToProto(revision);
       try {
         for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -94,7 +113,9 @@ export function documentService(app: { contracts: Contracts; documents: Document
         stream.destroy();
       }
     }),
-    exportEvidence: h.serverStream('ExportEvidence', (req, ctx) => exportEvidence(evidence, req, ctx)),
+    exportEvidence: h.serverStream('ExportEvidence', READERS, (req, ctx) =>
+      exportEvidence(evidence, { ...req, tenantId: tenantOf(ctx.caller, req.tenantId) }, ctx),
+    ),
   };
 
   return { name: DOCUMENT_SERVICE_NAME, definition: DocumentServiceService, implementation };

@@ -57,6 +57,8 @@ export interface Prepared {
 }
 
 export interface CompleteInput {
+  /** The caller's tenant: another tenant's session is not found. */
+  tenantId: string;
   sessionId: string;
   signatureValue: Buffer;
   certificate: Buffer;
@@ -191,6 +193,8 @@ export class Signing {
   async complete(input: CompleteInput, limits: CallLimits): Promise<SignedRevision> {
     if (input.signatureValue.length === 0) throw invalidArgument('the signature value from the card is required');
     if (input.certificate.length === 0) throw invalidArgument('the signer certificate is required');
+    const ownSession = await this.sessions.find(input.sessionId);
+    if (ownSession?.tenantId !== input.tenantId) throw unclaimable(input.sessionId, undefined, this.now());
     const claimId = randomUUID();
     const session = await this.sessions.claim(input.sessionId, claimId, this.now());
     if (!session) throw unclaimable(input.sessionId, await this.sessions.find(input.sessionId), this.now());

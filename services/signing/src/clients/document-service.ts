@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { credentials, Metadata } from '@grpc/grpc-js';
+import { bearerInterceptor, type TokenSource } from '@jitsuin/auth';
 import { resourceExhausted, unavailable } from '@jitsuin/errors';
 import {
   ContractState,
@@ -114,8 +115,14 @@ export class DocumentService {
   constructor(
     address: string,
     private readonly timeoutMs: number,
+    /**
+     * The signing service's own tokens: revisions are its alone to add, and it reads the
+     * contracts of callers and events it has already checked.
+     */
+    tokens: TokenSource,
   ) {
     this.client = new DocumentServiceClient(address, credentials.createInsecure(), {
+      interceptors: [bearerInterceptor(tokens)],
       'grpc.max_receive_message_length': 8 * 1024 * 1024,
     });
   }

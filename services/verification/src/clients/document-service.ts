@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { credentials, Metadata } from '@grpc/grpc-js';
+import { bearerInterceptor, type TokenSource } from '@jitsuin/auth';
 import { resourceExhausted, unavailable } from '@jitsuin/errors';
 import { DocumentServiceClient, type Revision } from '@jitsuin/proto/document/v1/document';
 import { fromDownstream } from '@jitsuin/rpc';
@@ -26,8 +27,11 @@ export class DocumentService {
   constructor(
     address: string,
     private readonly timeoutMs: number,
+    /** The verification service's own tokens: it reads the revisions an event names. */
+    tokens: TokenSource,
   ) {
     this.client = new DocumentServiceClient(address, credentials.createInsecure(), {
+      interceptors: [bearerInterceptor(tokens)],
       'grpc.max_receive_message_length': 8 * 1024 * 1024,
     });
   }

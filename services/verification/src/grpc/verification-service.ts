@@ -1,3 +1,4 @@
+import { allow, tenantOf, type Authenticator } from '@jitsuin/auth';
 import { invalidArgument } from '@jitsuin/errors';
 import {
   RevocationStatus,
@@ -82,19 +83,32 @@ async function splitStart(requests: AsyncIterable<VerifyDocumentRequest>): Promi
   return { start, chunks: chunks() };
 }
 
+/**
+ * A tenant's members verify PDFs and certificates and read their tenant's reports (they hold the
+ * signers' basic-4 facts); the document service reads reports for evidence packages, the signing
+ * service checks certificates.
+ */
+const MEMBERS = allow('sender', 'auditor', 'admin');
+const CERTIFICATE_CHECKERS = allow('sender', 'auditor', 'admin', 'signing');
+const REPORT_READERS = allow('sender', 'auditor', 'admin', 'document');
+
 /** The gRPC edge of the verification service: protobuf in and out, errors to status codes once. */
-export function verificationService(app: { verifier: Verifier; verifications: Verifications }, logger: Logger): ServiceRegistration {
+export function verificationService(
+  app: { verifier: Verifier; verifications: Verifications },
+  authenticate: Authenticator,
+  logger: Logger,
+): ServiceRegistration {
   const { verifier, verifications } = app;
-  const h = handlers({ logger, translate: storeErrorTranslator('the verification report store') });
+  const h = handlers({ logger, authenticate, translate: storeErrorTranslator('the verification report store') });
 
   const implementation: VerificationServiceServer = {
-    verifyDocument: h.clientStream('VerifyDocument', async (requests: AsyncIterable<VerifyDocumentRequest>, ctx) => {
+    verifyDocument: h.clientStream('VerifyDocument', MEMBERS, async (requests: AsyncIterable<VerifyDocumentRequest>, ctx) => {
       const { start, chunks } = await splitStart(requests);
       const options = { ...(start.options?.at ? { at: start.options.at } : {}), offline: start.options?.offline ?? false };
       const source = start.source;
       if (source?.$case === 'stored') {
         const ref = {
-          tenantId: checkId('tenant id', source.value.tenantId),
+          tenantId: checkId('tenant id', tenantOf(ctx.caller, source.value.tenantId)),
           documentId: checkId('document id', source.value.documentId),
           revisionId: checkId('revision id', source.value.revisionId),
         };
@@ -108,10 +122,12 @@ export function verificationService(app: { verifier: Verifier; verifications: Ve
       }
       throw invalidArgument('the start must name a stored revision (tenant, document, revision ids) or say upload');
     }),
-    checkCertificate: h.unary('CheckCertificate', async (req) =>
+    checkCertificate: h.unary('CheckCertificate', CERTIFICATE_CHECKERS, async (req) =>
       checkToProto(await verifier.checkCertificate(req.certificate, req.intermediates, req.at)),
     ),
-    getReport: h.unary('GetReport', async (req) => ({ report: storedToProto(await verifications.getReport(req.tenantId, req.revisionId)) })),
+    getReport: h.unary('GetReport', REPORT_READERS, async (req, ctx) => ({
+      report: storedToProto(await verifications.getReport(tenantOf(ctx.caller, req.tenantId), req.revisionId)),
+    })),
   };
   return { name: VERIFICATION_SERVICE_NAME, definition: VerificationServiceService, implementation };
 }
