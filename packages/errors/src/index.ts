@@ -12,7 +12,9 @@ export type ErrorKind =
   | 'RESOURCE_EXHAUSTED'
   | 'UNAVAILABLE'
   | 'DEADLINE_EXCEEDED'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED';
 
 /** An expected failure with a message fit for the person who made the request. */
 export class JitsuinError extends Error {
@@ -33,5 +35,9 @@ export const failedPrecondition = (message: string) =>
 export const aborted = (message: string) => new JitsuinError('ABORTED', message);
 export const resourceExhausted = (message: string) =>
   new JitsuinError('RESOURCE_EXHAUSTED', message);
+/** No credentials, or credentials that do not verify: who is calling is unknown. */
+export const unauthenticated = (message: string) => new JitsuinError('UNAUTHENTICATED', message);
+/** The caller is known and may not do this. */
+export const permissionDenied = (message: string) => new JitsuinError('PERMISSION_DENIED', message);
 export const unavailable = (message: string, cause?: unknown) =>
   new JitsuinError('UNAVAILABLE', message, { cause });
