@@ -62,7 +62,9 @@ export async function startAuthService(config: AuthConfig, logger: Logger): Prom
     records,
   );
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'token endpoint failed'));
-  provider.on('grant.error', (_ctx, err) => logger.info({ reason: err.message }, 'token request refused'));
+  provider.on('grant.error', (ctx, err) =>
+    logger.info({ clientId: ctx.oidc?.client?.clientId, reason: err.message, detail: (err as { error_detail?: string }).error_detail }, 'token request refused'),
+  );
 
   const callback = provider.callback();
   const http: Server = createServer((req, res) => {

@@ -31,6 +31,8 @@ describe('JWK sets', () => {
       [ec.kid, 'ES256'],
       [rsa.kid, 'PS256'],
     ]);
+    const { alg: _alg, ...rsaWithoutAlg } = rsa.publicJwk;
+    expect(parseClientJwks({ keys: [rsaWithoutAlg] }).keys[0]).not.toHaveProperty('alg');
     expect(() => parseClientJwks({ keys: [ec.privateJwk] })).toThrow(/private key/);
     expect(() => parseClientJwks({ keys: [ec.publicJwk, ec.publicJwk] })).toThrow(/twice/);
     expect(() => parseClientJwks({ keys: [{ ...ec.publicJwk, alg: 'HS256' }] })).toThrow(/alg/);

@@ -6,7 +6,7 @@ import { invalidArgument } from '@jitsuin/errors';
  * public keys (registered through the admin API or the clients file). Checked here once, so
  * that the provider never meets a key it cannot use.
  */
-export type Jwk = JsonWebKey & { kid: string; alg: string; use?: string };
+export type Jwk = JsonWebKey & { kid: string; alg?: string; use?: string };
 export interface JwkSet {
   keys: Jwk[];
 }
@@ -74,7 +74,8 @@ export function parseClientJwks(json: unknown): JwkSet {
       } catch {
         throw invalidArgument(`${where} is not a valid public key`);
       }
-      return { ...exported, kid, alg, use: 'sig' };
+      // An RSA key registered without alg may sign RS256 or PS256 assertions.
+      return { ...exported, kid, ...(jwk.alg !== undefined || jwk.kty === 'EC' ? { alg } : {}), use: 'sig' };
     }),
   };
 }

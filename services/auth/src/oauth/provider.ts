@@ -56,6 +56,7 @@ export function createProvider(settings: ProviderSettings, registry: ClientRegis
       introspection: { enabled: false },
       revocation: { enabled: false },
       userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => PLATFORM_AUDIENCE,
