@@ -7,6 +7,7 @@ import {
   dropDatabase,
   generateKeyPairJwk,
   getToken,
+  oauth,
   oauthClient,
   oauthErrorOf,
   platformToken,
@@ -90,6 +91,14 @@ describe('client credentials with private_key_jwt', () => {
     const op = await verifyToken(auth.issuer, operator);
     expect(op.payload).toMatchObject({ sub: files.operator.clientId, scope: 'operator' });
     expect(op.payload.tenant_id).toBeUndefined();
+  });
+
+  it('issues tokens for the platform only: another resource is invalid_target', async () => {
+    const { clientId, key } = await registerKeyClient(auth, operator, tenantId(), ['sender']);
+    const client = await oauthClient(auth.issuer, clientId, { key });
+    expect(await oauthErrorOf(oauth.clientCredentialsGrant(client, { resource: 'https://other-api.example' }))).toBe('invalid_target');
+    const explicit = await oauth.clientCredentialsGrant(client, { resource: 'urn:jitsuin:api' });
+    expect((await verifyToken(auth.issuer, explicit.access_token)).payload.aud).toBe('urn:jitsuin:api');
   });
 
   it('accepts an assertion whose audience is the token endpoint', async () => {
