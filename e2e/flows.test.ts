@@ -162,6 +162,7 @@ describe('bad input through the platform', () => {
     const prepared = await prepare(c, 'borrower', 0, 'yamada-taro');
     const { card: sim, password } = await card('yamada-taro');
     const complete = {
+      tenantId: c.tenantId,
       sessionId: prepared.sessionId,
       signatureValue: await sim.sign(prepared.digestInfo, password),
       certificate: sim.signingCertificate(),

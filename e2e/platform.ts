@@ -8,8 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { MongoClient } from 'mongodb';
+import { tenantClients } from '@jitsuin/cli/access';
 import {
   bundlePlatformService,
+  platformAuth,
   pkiServerSpec,
   platformBundleFiles,
   SERVICES,
@@ -21,11 +23,12 @@ import { DocumentServiceClient } from '@jitsuin/proto/document/v1/document';
 import { NotificationServiceClient } from '@jitsuin/proto/notification/v1/notification';
 import { SigningServiceClient } from '@jitsuin/proto/signing/v1/signing';
 import { repoRoot, startService, stopService, type ServiceSpec } from '@jitsuin/testkit/infra';
+import { requestedTenantInterceptor } from '@jitsuin/testkit/tokens';
 import { startGroupsAtEnd, type GroupTopics } from '@jitsuin/testkit/kafka';
 import { createTestPki, freePort, SAMPLE_PEOPLE, type TestPki } from '@jitsuin/testkit/pki';
 
-export type ServiceName = 'document' | 'signing' | 'notification' | 'verification';
-const NAMES: ServiceName[] = ['document', 'signing', 'notification', 'verification'];
+export type ServiceName = 'auth' | 'document' | 'signing' | 'notification' | 'verification';
+const NAMES: ServiceName[] = ['auth', 'document', 'signing', 'notification', 'verification'];
 
 export interface PlatformOptions {
   kafkaBrokers: string[];
@@ -98,13 +101,14 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   // Bundles of this platform's own (built once, reused by restarts), named after it.
   const bundleName = `e2e-${id}`;
 
-  const [pkiPort, ...ports] = await Promise.all([freePort(), ...NAMES.map(() => freePort())]);
+  const [pkiPort, authHttpPort, ...ports] = await Promise.all([freePort(), freePort(), ...NAMES.map(() => freePort())]);
   const port = Object.fromEntries(NAMES.map((n, i) => [n, ports[i]!])) as Record<ServiceName, number>;
   const address = Object.fromEntries(NAMES.map((n) => [n, `127.0.0.1:${port[n]}`])) as Record<ServiceName, string>;
   const people = o.people ? SAMPLE_PEOPLE.filter((p) => o.people!.includes(p.id)) : SAMPLE_PEOPLE;
 
-  const [pki] = await Promise.all([
+  const [pki, auth] = await Promise.all([
     createTestPki(path.join(dir, 'pki'), { baseUrl: `http://127.0.0.1:${pkiPort}`, people }),
+    platformAuth(path.join(dir, 'auth'), authHttpPort),
     ...SERVICES.map((s) => bundlePlatformService(s, bundleName)),
   ]);
   const pkiSpec = pkiServerSpec(pki, { runDir: dir, bundleName });
@@ -125,6 +129,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   ];
   const common = { LOG_LEVEL: o.logLevel ?? 'warn', SHUTDOWN_GRACE_MS: '3000' };
   const env: Record<ServiceName, Record<string, string>> = {
+    auth: { AUTH_MONGO_URL: db('auth') },
     document: {
       DOCUMENT_MONGO_URL: db('document'),
       DOCUMENT_VERDICTS_GROUP: group('document-verdicts'),
@@ -152,7 +157,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     NAMES.map((name) => {
       const service = SERVICES.find((s) => s.name === name)!;
       const placement: ServicePlacement = { runDir: dir, bundleName, port: port[name], env: { ...common, ...env[name], ...o.env?.[name] } };
-      return [name, specOf(service, infra, pki, placement)];
+      return [name, specOf(service, infra, pki, placement, auth)];
     }),
   ) as Record<ServiceName, ServiceSpec>;
 
@@ -165,13 +170,18 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     const { pid } = await startService(specs[name], log);
     pids.set(name, pid);
   };
-  // The document service first: the others call it.
+  // The issuer first (every service checks tokens against its keys), then the document service: the others call it.
+  await start('auth');
   await start('document');
   await Promise.all((['signing', 'verification', 'notification'] as const).map(start));
 
-  const documents = new DocumentServiceClient(address.document, credentials.createInsecure());
-  const signing = new SigningServiceClient(address.signing, credentials.createInsecure());
-  const notification = new NotificationServiceClient(address.notification, credentials.createInsecure());
+  // The tests call as a bank's system of the tenant each request names: an API client the
+  // operator registers for that tenant on first use, with tokens from the token endpoint.
+  const clientOf = tenantClients(auth, address.auth, ['admin', 'sender', 'auditor']);
+  const asTenant = { interceptors: [requestedTenantInterceptor(async (tenant) => (await clientOf(tenant)).token())] };
+  const documents = new DocumentServiceClient(address.document, credentials.createInsecure(), asTenant);
+  const signing = new SigningServiceClient(address.signing, credentials.createInsecure(), asTenant);
+  const notification = new NotificationServiceClient(address.notification, credentials.createInsecure(), asTenant);
 
   return {
     id,
@@ -207,6 +217,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
         fs.rmSync(`${file}.map`, { force: true });
       }
       fs.rmSync(path.join(dir, 'pki'), { recursive: true, force: true });
+      fs.rmSync(path.join(dir, 'auth'), { recursive: true, force: true });
       const mongo = await MongoClient.connect(o.mongoUrl);
       try {
         for (const name of NAMES) await mongo.db(new URL(db(name)).pathname.slice(1)).dropDatabase();

@@ -101,3 +101,8 @@ export function callerFromClaims(payload: Record<string, unknown>): Caller {
     expiresAt: new Date(exp * 1000),
   };
 }
+
+/** Whether `value` has the shape of a tenant id (as a token's tenant_id must). */
+export function isTenantId(value: string): boolean {
+  return TENANT_ID.test(value);
+}

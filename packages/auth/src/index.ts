@@ -7,6 +7,7 @@ export {
   InvalidClaimsError,
   callerClaims,
   callerFromClaims,
+  isTenantId,
   type Caller,
   type PlatformService,
   type Role,

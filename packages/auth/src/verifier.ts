@@ -42,6 +42,8 @@ export class TokenVerifier {
         requiredClaims: ['iat', 'exp', 'jti', 'sub'],
         maxTokenAge: MAX_TOKEN_AGE,
         clockTolerance: this.settings.clockToleranceSec ?? 5,
+        // RFC 9068: an access token says so; an ID token or another JWT of the issuer is not one.
+        typ: 'at+jwt',
       });
       return callerFromClaims(payload);
     } catch (err) {

@@ -27,7 +27,7 @@ const USAGE = `usage: ./jitsuin COMMAND
                                   cards sign in turn, the platform seals, B-LTA, verified, completed
   evidence verify FILE.zip [--trust PEM_FILE_OR_DIR]... [--allow-test-jpki]
                                   check a contract's evidence package offline (./jitsuin evidence --help)
-  evidence export CONTRACT_ID --tenant T [--out FILE.zip]
+  evidence export CONTRACT_ID --tenant T --client-id ID --key JWK_FILE [--out FILE.zip]
                                   write a contract's evidence package from the document service
 `;
 

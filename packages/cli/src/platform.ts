@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isServing } from '@jitsuin/rpc';
+import { SERVICE_CLIENT_PREFIX } from '@jitsuin/auth';
+import { platformAuthFilesIn, writePlatformAuthFiles } from '@jitsuin/testkit/auth';
 import { createTestPki, openTestPki, type TestPki } from '@jitsuin/testkit/pki';
 import { bundleService } from './bundle.js';
 import {
@@ -105,6 +107,43 @@ export function pkiEnv(pki: TestPki): Record<string, string> {
   };
 }
 
+/**
+ * The platform's token issuer: its keys and its own clients' keys (a directory the auth service
+ * and every service read), and the issuer URL every token names.
+ */
+export interface PlatformAuth {
+  files: ReturnType<typeof platformAuthFilesIn>;
+  issuer: string;
+  /** The issuer's HTTP port (token endpoint, JWKS). */
+  httpPort: number;
+}
+
+export const platformAuthDir = path.join(repoRoot, '.jitsuin', 'auth');
+const AUTH_HTTP_PORT = Number(process.env.AUTH_HTTP_PORT ?? 8060);
+
+/** The auth files in `dir`, made on first use (a new platform signing key and client keys). */
+export async function platformAuth(dir = platformAuthDir, httpPort = AUTH_HTTP_PORT): Promise<PlatformAuth> {
+  const files = platformAuthFilesIn(dir);
+  if (!existsSync(files.clientsFile)) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writePlatformAuthFiles({ dir });
+  }
+  return { files, issuer: `http://127.0.0.1:${httpPort}`, httpPort };
+}
+
+/** What a service needs to know of the platform's tokens: the issuer, and its own client's key. */
+export function authEnv(auth: PlatformAuth, service: string): Record<string, string> {
+  if (service === 'auth') {
+    return {
+      AUTH_ISSUER: auth.issuer,
+      AUTH_HTTP_PORT: String(auth.httpPort),
+      AUTH_SIGNING_KEYS_FILE: auth.files.signingKeysFile,
+      AUTH_CLIENTS_FILE: auth.files.clientsFile,
+    };
+  }
+  return { AUTH_ISSUER: auth.issuer, AUTH_CLIENT_KEY_FILE: auth.files.keyFile(`${SERVICE_CLIENT_PREFIX}${service}`) };
+}
+
 export interface PlatformService {
   name: string;
   /** Entry point, relative to the repository root. */
@@ -118,6 +157,15 @@ export interface PlatformService {
 }
 
 export const SERVICES: PlatformService[] = [
+  {
+    // The platform's OAuth 2.0 token endpoint and JWKS (AUTH_HTTP_PORT, 8060), and its client
+    // admin API: first, since every other service checks tokens against its keys.
+    name: 'auth',
+    main: 'services/auth/src/main.ts',
+    healthName: 'jitsuin.auth.v1.AuthService',
+    portEnv: 'AUTH_GRPC_PORT',
+    defaultPort: 50060,
+  },
   {
     name: 'document',
     main: 'services/document/src/main.ts',
@@ -182,6 +230,7 @@ export function specOf(
   infra?: { kafkaBrokers: string[]; mongoUrl: string },
   pki?: TestPki,
   placement?: ServicePlacement,
+  auth?: PlatformAuth,
 ): ServiceSpec {
   const port = placement?.port ?? Number(process.env[service.portEnv] ?? service.defaultPort);
   const address = `127.0.0.1:${port}`;
@@ -206,6 +255,7 @@ export function specOf(
       env: {
         ...service.envDefaults,
         ...(pki && pkiEnv(pki)),
+        ...(auth && authEnv(auth, service.name)),
         ...process.env,
         [service.portEnv]: String(port),
         ...(infra && { KAFKA_BROKERS: infra.kafkaBrokers.join(','), MONGO_URL: infra.mongoUrl }),
@@ -230,13 +280,14 @@ export function platformBundleFiles(name: string): string[] {
 
 export async function up(log: Log): Promise<ServiceStatus[]> {
   const infra = await ensureInfra({ log });
-  const fresh = currentPlatformPki() === undefined;
+  const fresh = currentPlatformPki() === undefined || !existsSync(platformAuthFilesIn(platformAuthDir).clientsFile);
   const pki = await platformPki(log);
-  // A new PKI: whatever serves or uses the old one (its keys, its seals) starts again.
+  const auth = await platformAuth();
+  // A new PKI or new token keys: whatever serves or uses the old ones starts again.
   if (fresh) for (const spec of [pkiServerSpec(pki), ...SERVICES.map((s) => specOf(s))]) await stopService(spec, log);
   if ((await startService(pkiServerSpec(pki), log)).reused) log('pki: already running');
   for (const service of SERVICES) {
-    const { reused } = await startService(specOf(service, infra, pki), log);
+    const { reused } = await startService(specOf(service, infra, pki, undefined, auth), log);
     if (reused) log(`${service.name}: already running`);
   }
   return status();

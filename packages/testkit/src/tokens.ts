@@ -141,7 +141,7 @@ function requestedTenant(message: unknown): string | undefined {
  * Holds a call's metadata until its first message is known, then sends the token `mint` makes
  * for the tenant that message names (grpc-js keeps the message until the metadata has gone).
  */
-function requestedTenantInterceptor(mint: (tenant: string) => Promise<string>): Interceptor {
+export function requestedTenantInterceptor(mint: (tenant: string) => Promise<string>): Interceptor {
   return (options, nextCall) => {
     let begin: ((token: string) => void) | undefined;
     return new InterceptingCall(nextCall(options), {

@@ -56,8 +56,8 @@ async function prepare(deal: Deal, request: Partial<PrepareSignatureRequest> & {
 }
 
 function complete(sessionId: string, signatureValue: Buffer, certificate: Buffer, instance?: SigningInstance) {
-  const c = (instance ?? world.signing).clientFor(tenantOfSession.get(sessionId) ?? 'bank-unknown');
-  return callUnary(c.completeSignature.bind(c), { sessionId, signatureValue, certificate });
+  const c = client(instance);
+  return callUnary(c.completeSignature.bind(c), { tenantId: tenantOfSession.get(sessionId) ?? '', sessionId, signatureValue, certificate });
 }
 
 /** The card of `personId` signs what PrepareSignature returned. */

@@ -47,10 +47,8 @@ function databaseUrl(prefix: string): string {
 
 export interface SigningInstance {
   service: RunningSigningService;
-  /** Calls as a sender of the tenant each request names (CompleteSignature names none: clientFor). */
+  /** Calls as a sender of the tenant each request names. */
   client: SigningServiceClient;
-  /** Calls as a sender of `tenantId`. */
-  clientFor(tenantId: string): SigningServiceClient;
   config: SigningConfig;
   stop(): Promise<void>;
 }
@@ -122,19 +120,12 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
     };
     const service = await startSigningService(config, createLogger('signing-test', 'warn'), testIssuer().tokens({ service: 'signing' }));
     const client = new SigningServiceClient(service.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant(['sender']));
-    const tenantClients = new Map<string, SigningServiceClient>();
     const instance = {
       service,
       client,
-      clientFor: (tenantId: string) => {
-        let c = tenantClients.get(tenantId);
-        if (!c) tenantClients.set(tenantId, (c = new SigningServiceClient(service.address, credentials.createInsecure(), testIssuer().as({ tenant: tenantId, roles: ['sender'] }))));
-        return c;
-      },
       config,
       stop: async () => {
         client.close();
-        for (const c of tenantClients.values()) c.close();
         await service.stop();
       },
     };

@@ -46,8 +46,8 @@ async function cardSignature(deal: Deal, personId: string, partyId: string, revi
     certify: 0,
     signerCertificate: card.signingCertificate(),
   });
-  const own = world.signing.clientFor(deal.tenantId);
-  return callUnary(own.completeSignature.bind(own), {
+  return callUnary(c.completeSignature.bind(c), {
+    tenantId: deal.tenantId,
     sessionId: prepared.sessionId,
     signatureValue: await card.sign(prepared.digestInfo, password),
     certificate: card.signingCertificate(),

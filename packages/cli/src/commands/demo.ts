@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
+import { bearerInterceptor, type TokenSource } from '@jitsuin/auth';
 import {
   type Contract,
   type CreateContractRequest,
@@ -17,7 +18,8 @@ import { callClientStream, callUnary, isServing } from '@jitsuin/rpc';
 import { makePdf } from '@jitsuin/testkit';
 import { CARD_FILES, CardSimulator, SAMPLE_PEOPLE, type TestPki } from '@jitsuin/testkit/pki';
 import { checkEvidence } from '@jitsuin/evidence';
-import { currentPlatformPki } from '../platform.js';
+import { operatorTokens, registerTenantClient } from '../access.js';
+import { currentPlatformPki, platformAuth } from '../platform.js';
 import { exportEvidenceToFile } from './evidence.js';
 
 /**
@@ -118,13 +120,27 @@ export interface Clients {
 
 const documentAddress = () => `127.0.0.1:${process.env.DOCUMENT_GRPC_PORT ?? 50051}`;
 
-async function connect(): Promise<Clients> {
+/**
+ * The clients a bank's system of `tenantId` has: the platform's operator registers its API
+ * client (a key of its own), and its calls carry tokens from the token endpoint.
+ */
+async function connect(tenantId: string): Promise<Clients & { tokens: TokenSource }> {
   const signingAddress = `127.0.0.1:${process.env.SIGNING_GRPC_PORT ?? 50052}`;
-  const up = await Promise.all([isServing(documentAddress(), 'jitsuin.document.v1.DocumentService'), isServing(signingAddress, 'jitsuin.signing.v1.SigningService')]);
-  if (!up.every(Boolean)) throw new DemoError(`the platform is not running at ${documentAddress()} and ${signingAddress}: start it with ./jitsuin up`);
+  const authAddress = `127.0.0.1:${process.env.AUTH_GRPC_PORT ?? 50060}`;
+  const up = await Promise.all([
+    isServing(authAddress, 'jitsuin.auth.v1.AuthService'),
+    isServing(documentAddress(), 'jitsuin.document.v1.DocumentService'),
+    isServing(signingAddress, 'jitsuin.signing.v1.SigningService'),
+  ]);
+  if (!up.every(Boolean)) throw new DemoError(`the platform is not running at ${authAddress}, ${documentAddress()} and ${signingAddress}: start it with ./jitsuin up`);
+  const auth = await platformAuth();
+  const tokens = await registerTenantClient(auth, authAddress, operatorTokens(auth), tenantId, ['sender', 'auditor']);
+  say(`the operator registered an API client for ${tenantId}; its calls carry tokens from ${auth.issuer} (private_key_jwt)`);
+  const asTenant = { interceptors: [bearerInterceptor(tokens)] };
   return {
-    documents: new DocumentServiceClient(documentAddress(), credentials.createInsecure()),
-    signing: new SigningServiceClient(signingAddress, credentials.createInsecure()),
+    tokens,
+    documents: new DocumentServiceClient(documentAddress(), credentials.createInsecure(), asTenant),
+    signing: new SigningServiceClient(signingAddress, credentials.createInsecure(), asTenant),
   };
 }
 
@@ -156,8 +172,9 @@ export function contractRequest(flow: FlowPlan, tenantId: string, documentIds: s
 }
 
 /** Runs one flow to its end; returns the completed contract. */
-export async function runDemo(flow: FlowPlan, c: Clients, pki: TestPki, timeoutMs: number): Promise<Contract> {
-  const tenantId = `${flow.tenantPrefix}-${randomUUID().slice(0, 8)}`;
+export const demoTenant = (flow: FlowPlan) => `${flow.tenantPrefix}-${randomUUID().slice(0, 8)}`;
+
+export async function runDemo(flow: FlowPlan, c: Clients, pki: TestPki, timeoutMs: number, tenantId = demoTenant(flow)): Promise<Contract> {
 
   const documents: { id: string; title: string }[] = [];
   for (const doc of flow.documents) {
@@ -234,6 +251,7 @@ export async function signWithCard(c: Clients, pki: TestPki, o: { tenantId: stri
     signerCertificate: card.signingCertificate(),
   });
   await callUnary(c.signing.completeSignature.bind(c.signing), {
+    tenantId: o.tenantId,
     sessionId: prepared.sessionId,
     signatureValue: await card.sign(prepared.digestInfo, password),
     certificate: card.signingCertificate(),
@@ -248,17 +266,18 @@ export async function demoCommand(args: string[]): Promise<number> {
     process.stderr.write(DEMO_USAGE);
     return 2;
   }
-  let clients: Clients | undefined;
+  let clients: (Clients & { tokens: TokenSource }) | undefined;
   try {
-    clients = await connect();
+    const tenantId = demoTenant(flow);
+    clients = await connect(tenantId);
     const pki = currentPlatformPki();
     if (!pki) throw new DemoError('the platform has no test PKI yet: start it with ./jitsuin up');
     say(`${name} demo against the platform (document and signing services, cards of the test PKI in ${pki.dir})`);
-    const contract = await runDemo(flow, clients, pki, timeoutS * 1000);
+    const contract = await runDemo(flow, clients, pki, timeoutS * 1000, tenantId);
     say(`contract ${contract.id} is SEALED: every document signed, sealed, long-term verifiable (B-LTA), and verified`);
 
     // What an auditor takes away: the evidence package, checked here offline as they would.
-    const evidence = await exportEvidenceToFile(documentAddress(), { tenantId: contract.tenantId, contractId: contract.id });
+    const evidence = await exportEvidenceToFile(documentAddress(), clients.tokens, { tenantId: contract.tenantId, contractId: contract.id });
     say(`evidence package written: ${evidence.path} (${(evidence.bytes / 1024).toFixed(0)} KiB)`);
     const trust = join(pki.dir, pki.manifest.trust.all);
     const result = await checkEvidence(evidence.path, { trustAnchors: [await readFile(trust, 'utf8')], allowJpkiTestHierarchy: true });

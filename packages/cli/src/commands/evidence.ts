@@ -3,7 +3,9 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parseAt, parseCommandArgs, readTrust, UsageError } from '../args.js';
+import { readFile } from 'node:fs/promises';
 import { credentials, Metadata } from '@grpc/grpc-js';
+import { bearerInterceptor, clientCredentialsTokens, type TokenSource } from '@jitsuin/auth';
 import { checkEvidence, type EvidenceResult, UnusableEvidenceError } from '@jitsuin/evidence';
 import { DocumentServiceClient, type ExportEvidenceResponse } from '@jitsuin/proto/document/v1/document';
 import { terminalSafe } from '@jitsuin/verify';
@@ -19,7 +21,7 @@ import { terminalSafe } from '@jitsuin/verify';
  */
 
 export const EVIDENCE_USAGE = `usage: ./jitsuin evidence verify FILE.zip [--trust PEM_FILE_OR_DIR]... [--allow-test-jpki] [--at ISO-8601] [--json]
-       ./jitsuin evidence export CONTRACT_ID --tenant TENANT [--out FILE.zip] [--address HOST:PORT]
+       ./jitsuin evidence export CONTRACT_ID --tenant TENANT --client-id ID --key JWK_FILE [--issuer URL] [--out FILE.zip] [--address HOST:PORT]
 
 verify   checks an evidence package offline, trusting nothing in it: every file against the
          manifest, the platform's seal on the manifest, the event log's hash chain, revisions.json
@@ -32,7 +34,9 @@ verify   checks an evidence package offline, trusting nothing in it: every file 
   exit status: 0 every check passed; 1 a check failed; 2 not an evidence package, or a usage mistake
 
 export   writes a contract's evidence package from the document service (default
-         DOCUMENT_SERVICE_ADDRESS or 127.0.0.1:50051) to FILE.zip (default evidence-CONTRACT_ID.zip)
+         DOCUMENT_SERVICE_ADDRESS or 127.0.0.1:50051) to FILE.zip (default evidence-CONTRACT_ID.zip),
+         as the tenant's API client (an auditor's or sender's): its id and private JWK sign the
+         token request (private_key_jwt) at the issuer (default AUTH_ISSUER or http://127.0.0.1:8060)
 `;
 
 
@@ -86,11 +90,12 @@ async function verify(args: string[]): Promise<number> {
  */
 export async function exportEvidenceToFile(
   address: string,
+  tokens: TokenSource,
   request: { tenantId: string; contractId: string },
   out?: string,
   timeoutMs = 300_000,
 ): Promise<{ path: string; bytes: number; manifestSha256: string }> {
-  const client = new DocumentServiceClient(address, credentials.createInsecure());
+  const client = new DocumentServiceClient(address, credentials.createInsecure(), { interceptors: [bearerInterceptor(tokens)] });
   const call = client.exportEvidence(request, new Metadata(), { deadline: Date.now() + timeoutMs });
   let path = out ? resolve(out) : '';
   let manifestSha256 = '';
@@ -128,14 +133,26 @@ export async function exportEvidenceToFile(
 }
 
 async function exportCommand(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs(args, { tenant: { type: 'string' }, out: { type: 'string' }, address: { type: 'string' } });
+  const parsed = parseCommandArgs(args, {
+    tenant: { type: 'string' },
+    out: { type: 'string' },
+    address: { type: 'string' },
+    'client-id': { type: 'string' },
+    key: { type: 'string' },
+    issuer: { type: 'string' },
+  });
   const [contractId, ...rest] = parsed.positionals;
   if (!contractId) throw new UsageError('missing CONTRACT_ID');
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
   if (!parsed.values.tenant) throw new UsageError('--tenant is required');
+  const clientId = parsed.values['client-id'];
+  if (!clientId || !parsed.values.key) throw new UsageError('--client-id and --key (the API client\'s private JWK file) are required');
   const address = parsed.values.address ?? process.env.DOCUMENT_SERVICE_ADDRESS ?? '127.0.0.1:50051';
+  const issuer = parsed.values.issuer ?? process.env.AUTH_ISSUER ?? 'http://127.0.0.1:8060';
   try {
-    const written = await exportEvidenceToFile(address, { tenantId: parsed.values.tenant, contractId }, parsed.values.out);
+    const privateKey = JSON.parse(await readFile(parsed.values.key, 'utf8'));
+    const tokens = clientCredentialsTokens({ issuer: new URL(issuer), clientId, privateKey });
+    const written = await exportEvidenceToFile(address, tokens, { tenantId: parsed.values.tenant, contractId }, parsed.values.out);
     process.stdout.write(`${written.path}\n`);
     process.stderr.write(`evidence package of contract ${contractId}: ${written.bytes} bytes, manifest SHA-256 ${written.manifestSha256}\n`);
     return 0;

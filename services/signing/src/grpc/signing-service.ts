@@ -48,7 +48,7 @@ export function signingService(signing: Signing, authenticate: Authenticator, lo
     completeSignature: h.unary('CompleteSignature', SENDERS, async (req, ctx) => {
       const done = await signing.complete(
         {
-          tenantId: tenantOf(ctx.caller, undefined),
+          tenantId: tenantOf(ctx.caller, req.tenantId),
           sessionId: checkId('session id', req.sessionId),
           signatureValue: Buffer.from(req.signatureValue),
           certificate: Buffer.from(req.certificate),
