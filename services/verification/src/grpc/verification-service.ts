@@ -82,8 +82,13 @@ async function splitStart(requests: AsyncIterable<VerifyDocumentRequest>): Promi
   return { start, chunks: chunks() };
 }
 
+/** Makes the signed, expiring link to a revision's report page (http/report-links.ts). */
+interface ReportLinkMaker {
+  reportUrl(tenantId: string, revisionId: string): Promise<{ url: string; expiresAt: Date } | undefined>;
+}
+
 /** The gRPC edge of the verification service: protobuf in and out, errors to status codes once. */
-export function verificationService(app: { verifier: Verifier; verifications: Verifications }, logger: Logger): ServiceRegistration {
+export function verificationService(app: { verifier: Verifier; verifications: Verifications; reportLinks?: ReportLinkMaker }, logger: Logger): ServiceRegistration {
   const { verifier, verifications } = app;
   const h = handlers({ logger, translate: storeErrorTranslator('the verification report store') });
 
@@ -111,7 +116,11 @@ export function verificationService(app: { verifier: Verifier; verifications: Ve
     checkCertificate: h.unary('CheckCertificate', async (req) =>
       checkToProto(await verifier.checkCertificate(req.certificate, req.intermediates, req.at)),
     ),
-    getReport: h.unary('GetReport', async (req) => ({ report: storedToProto(await verifications.getReport(req.tenantId, req.revisionId)) })),
+    getReport: h.unary('GetReport', async (req) => {
+      const report = await verifications.getReport(req.tenantId, req.revisionId);
+      const link = await app.reportLinks?.reportUrl(report.tenantId, report.revisionId);
+      return { report: storedToProto(report), reportUrl: link?.url ?? '', reportUrlExpiresAt: link?.expiresAt };
+    }),
   };
   return { name: VERIFICATION_SERVICE_NAME, definition: VerificationServiceService, implementation };
 }
