@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { isServing } from '@jitsuin/rpc';
@@ -29,6 +30,24 @@ import {
 /** Where the platform's test PKI lives, and the port its certificates point at. */
 export const platformPkiDir = path.join(repoRoot, '.jitsuin', 'pki');
 const PKI_PORT = Number(process.env.JITSUIN_PKI_PORT ?? 8070);
+
+/**
+ * The key that signs the verification service's report links (REPORT_LINK_KEY) on this machine:
+ * made once, kept in .jitsuin/secrets/ (never in the repository), so links stay valid across
+ * restarts. REPORT_LINK_KEY in the environment overrides it.
+ */
+export function platformReportLinkKey(): string {
+  const file = path.join(repoRoot, '.jitsuin', 'secrets', 'report-link-key');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return readFileSync(file, 'utf8').trim();
+}
 
 /** The platform's test PKI as it is, if it fits this platform (its port, the platform's seal). */
 export function currentPlatformPki(): TestPki | undefined {
@@ -154,6 +173,8 @@ export interface PlatformService {
   defaultPort: number;
   /** Environment defaults for this service; the caller's environment overrides them. */
   envDefaults?: Record<string, string>;
+  /** Secrets made or read when the service starts (not at import); the caller's environment overrides them. */
+  secretEnv?: () => Record<string, string>;
 }
 
 export const SERVICES: PlatformService[] = [
@@ -198,7 +219,7 @@ export const SERVICES: PlatformService[] = [
   {
     // Validates signed PDFs and certificates; verifies each new signed revision (signature.applied).
     // Without TRUST_ANCHORS every signature is INDETERMINATE (no chain); its HTML report pages
-    // listen on VERIFICATION_HTTP_PORT (8054).
+    // listen on VERIFICATION_HTTP_PORT (8054) and open with the links GetReport makes.
     name: 'verification',
     main: 'services/verification/src/main.ts',
     healthName: 'jitsuin.verification.v1.VerificationService',
@@ -208,6 +229,7 @@ export const SERVICES: PlatformService[] = [
       ALLOW_TEST_JPKI: 'true',
       DOCUMENT_SERVICE_ADDRESS: `127.0.0.1:${process.env.DOCUMENT_GRPC_PORT ?? 50051}`,
     },
+    secretEnv: () => ({ REPORT_LINK_KEY: platformReportLinkKey() }),
   },
 ];
 
@@ -254,6 +276,7 @@ export function specOf(
       cwd: repoRoot,
       env: {
         ...service.envDefaults,
+        ...service.secretEnv?.(),
         ...(pki && pkiEnv(pki)),
         ...(auth && authEnv(auth, service.name)),
         ...process.env,

@@ -32,7 +32,7 @@ export {
   type RevocationSource,
 } from './revocation.js';
 export { renderReportText, type TextRenderOptions, terminalSafe } from './render/text.js';
-export { escapeHtml, renderReportHtml } from './render/html.js';
+export { escapeHtml, renderReportHtml, REPORT_STYLE_HASH } from './render/html.js';
 export { describeReport, type Lang, type Line, meaningWords, type Phrase, type ReportWords, type SignatureWords, timeWords, type Tone } from './render/words.js';
 export { buildChain, type Chain, CertificateStore, readCertificates } from './chain.js';
 export { type DssContents, readDss } from './dss.js';

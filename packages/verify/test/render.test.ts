@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revocationMeaning, type RevocationMeaningCode, type RevocationReason } from '@jitsuin/jpki';
 import { signWith } from '@jitsuin/signer';
 import { makePdf } from '@jitsuin/testkit';
-import { renderReportHtml, renderReportText, type SignatureReport, type VerificationReport, verifyPdf, type VerifyOptions } from '../src/index.js';
+import { renderReportHtml, renderReportText, REPORT_STYLE_HASH, type SignatureReport, type VerificationReport, verifyPdf, type VerifyOptions } from '../src/index.js';
 import { overlayXObject } from './modifications-attacks.js';
 import { setupValidationPki, type ValidationPki } from './validation-helpers.js';
 
@@ -160,7 +161,12 @@ describe('HTML', () => {
   it('one self-contained page in both languages: no scripts, no external resources', () => {
     const html = renderReportHtml(passed);
     expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="ja">/);
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`);
+    // The policy allows the page's own style by its hash, nothing inline besides.
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    const hash = `'sha256-${createHash('sha256').update(style).digest('base64')}'`;
+    expect(REPORT_STYLE_HASH).toBe(hash);
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${hash}">`);
+    expect(html).not.toContain('unsafe-inline');
     expect(html).toContain('<section id="ja" lang="ja">');
     expect(html).toContain('<section id="en" lang="en">');
     expect(html).toContain('<th scope="row">署名者</th><td>山田　太郎（公的個人認証の署名用電子証明書、');

@@ -1,6 +1,7 @@
 import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
 import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
+import { linkKey, type LinkKeys } from '@jitsuin/web';
 
 
 /** The verification service's settings, read from the environment once, at start. */
@@ -22,6 +23,16 @@ export interface VerificationConfig extends RelaySettings {
   httpPort: number;
   /** Serve the HTML pages at all. */
   httpEnabled: boolean;
+  /**
+   * Keys of the signed links that open report pages (REPORT_LINK_KEY, and REPORT_LINK_PREVIOUS_KEY
+   * while links made with it may be in use). None: every report page is refused and GetReport
+   * gives no link.
+   */
+  reportLinkKeys?: LinkKeys;
+  /** How long a link GetReport makes opens its page. */
+  reportLinkTtlMs: number;
+  /** Where people reach the pages (the links' base), if not the server's own http://host:port. */
+  reportLinkBaseUrl?: string;
   mongoUrl: string;
   kafkaBrokers: string[];
   /** host:port of jitsuin.document.v1.DocumentService. */
@@ -92,6 +103,17 @@ export function readJpkiEndpoints(raw: string | undefined): JpkiEndpointConfig[]
   });
 }
 
+/** REPORT_LINK_KEY and REPORT_LINK_PREVIOUS_KEY: secrets of at least 32 bytes; a previous key only beside a current one. */
+export function readReportLinkKeys(env: NodeJS.ProcessEnv): LinkKeys | undefined {
+  const current = env.REPORT_LINK_KEY?.trim();
+  const previous = env.REPORT_LINK_PREVIOUS_KEY?.trim();
+  if (!current) {
+    if (previous) throw new Error('REPORT_LINK_PREVIOUS_KEY is set without REPORT_LINK_KEY: links are signed with REPORT_LINK_KEY');
+    return undefined;
+  }
+  return { current: linkKey('REPORT_LINK_KEY', current), ...(previous ? { previous: linkKey('REPORT_LINK_PREVIOUS_KEY', previous) } : {}) };
+}
+
 const list = (raw: string | undefined) => (raw ?? '').split(/[,:]/).map((s) => s.trim()).filter(Boolean);
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): VerificationConfig {
@@ -99,12 +121,17 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VerificationCo
   if (!/^[^\s:]+:\d{1,5}$/.test(documentServiceAddress)) {
     throw new Error(`DOCUMENT_SERVICE_ADDRESS must be host:port (got ${JSON.stringify(documentServiceAddress)})`);
   }
+  const reportLinkKeys = readReportLinkKeys(env);
+  const reportLinkBaseUrl = optionalUrl('REPORT_LINK_BASE_URL', env.REPORT_LINK_BASE_URL);
   return {
     grpcHost: env.VERIFICATION_GRPC_HOST ?? '127.0.0.1',
     grpcPort: envInteger(env, 'VERIFICATION_GRPC_PORT', 50054, 0, 65535),
     httpHost: env.VERIFICATION_HTTP_HOST ?? '127.0.0.1',
     httpPort: envInteger(env, 'VERIFICATION_HTTP_PORT', 8054, 0, 65535),
     httpEnabled: envFlag(env, 'VERIFICATION_HTTP', true),
+    ...(reportLinkKeys ? { reportLinkKeys } : {}),
+    reportLinkTtlMs: envInteger(env, 'REPORT_LINK_TTL_MINUTES', 15, 1, 7 * 24 * 60) * 60_000,
+    ...(reportLinkBaseUrl ? { reportLinkBaseUrl: reportLinkBaseUrl.replace(/\/+$/, '') } : {}),
     mongoUrl: envMongoUrl(env, 'VERIFICATION_MONGO_URL', 'jitsuin_verification'),
     kafkaBrokers: envKafkaBrokers(env),
     documentServiceAddress,

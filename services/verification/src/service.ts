@@ -10,6 +10,7 @@ import type { VerificationConfig } from './config.js';
 import { startEventConsumer } from './events/consumer.js';
 import { verificationService } from './grpc/verification-service.js';
 import { pagesApp, startPages, type RunningPages } from './http/pages.js';
+import { ReportLinks } from './http/report-links.js';
 import { ReportRepository, reportModel } from './store/reports.js';
 import { readTrustAnchors } from './store/trust-anchors.js';
 
@@ -77,16 +78,20 @@ export async function startVerificationService(config: VerificationConfig, logge
 
   let server: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
   let pages: RunningPages | undefined;
+  const reportLinks = new ReportLinks(config.reportLinkKeys, config.reportLinkTtlMs, () => (pages ? (config.reportLinkBaseUrl ?? pages.url) : undefined));
+  if (config.httpEnabled && !reportLinks.enabled) {
+    logger.warn('no REPORT_LINK_KEY: every report page is refused and GetReport gives no report_url');
+  }
   let consumer: EventConsumer | undefined;
   try {
     server = await startGrpcServer({
       host: config.grpcHost,
       port: config.grpcPort,
-      services: [verificationService({ verifier, verifications }, authenticator(access.verifier), logger)],
+      services: [verificationService({ verifier, verifications, reportLinks }, authenticator(access.verifier), logger)],
       logger,
     });
     if (config.httpEnabled) {
-      pages = await startPages(config.httpHost, config.httpPort, pagesApp(verifier, verifications, logger), config.verifyTimeoutMs + 10_000, logger);
+      pages = await startPages(config.httpHost, config.httpPort, pagesApp(verifier, verifications, reportLinks, logger), config.verifyTimeoutMs + 10_000, logger);
     }
     relay?.start();
     if (config.consumeEvents) consumer = await startEventConsumer(config, verifications, logger);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -79,6 +79,9 @@ export async function startWorld(): Promise<World> {
     TRUST_ANCHORS: trustFile,
     ALLOW_TEST_JPKI: 'true',
     ...testIssuer().env,
+    // Report pages open with links signed by the current key, or by the previous one (rotation).
+    REPORT_LINK_KEY: randomBytes(32).toString('base64'),
+    REPORT_LINK_PREVIOUS_KEY: randomBytes(32).toString('base64'),
   });
   const config: VerificationConfig = {
     ...base,

@@ -148,8 +148,10 @@ describe('signature.applied', () => {
       const doc = await getDocument(world, tenantId, document.id);
       expect(doc.revisions.find((r) => r.id === document.headRevisionId)?.verification).toBeUndefined();
 
-      // The stored report as a page.
-      const page = await fetch(`${world.service.httpUrl}/reports/${tenantId}/${revisionId}.html`);
+      // The stored report as a page, through the signed link GetReport gives.
+      const { reportUrl } = await callUnary(world.client.getReport.bind(world.client), { tenantId, revisionId });
+      expect(reportUrl.startsWith(`${world.service.httpUrl}/reports/${tenantId}/${revisionId}.html?token=`)).toBe(true);
+      const page = await fetch(reportUrl);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       const html = await page.text();
@@ -157,9 +159,9 @@ describe('signature.applied', () => {
       expect(html).toMatch(/有効/);
       expect(html).toMatch(/VALID/);
       expect(html).not.toMatch(/NOT VALID/);
-      const json = await fetch(`${world.service.httpUrl}/reports/${tenantId}/${revisionId}.json`);
+      const json = await fetch(reportUrl.replace('.html?', '.json?'));
       expect(await json.json()).toEqual(JSON.parse(report!.reportJson));
-      expect((await fetch(`${world.service.httpUrl}/reports/another-bank/${revisionId}.html`)).status).toBe(404);
+      expect((await fetch(reportUrl.replace(`/reports/${tenantId}/`, '/reports/another-bank/'))).status).toBe(403);
 
       // Still one verdict after the duplicate.
       await new Promise((r) => setTimeout(r, 1500));

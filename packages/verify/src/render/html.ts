@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { VerificationReport } from '../report.js';
 import { terminalSafe } from './text.js';
 import { describeReport, type Lang, type ReportWords, type Tone } from './words.js';
@@ -26,6 +27,12 @@ details{margin-top:.5rem}details li{font-family:ui-monospace,monospace;font-size
 `.trim();
 
 /**
+ * The CSP source of the page's one `<style>` element: the page allows exactly that style (a
+ * server sending the page names it in its own Content-Security-Policy header).
+ */
+export const REPORT_STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE, 'utf8').digest('base64')}'`;
+
+/**
  * The report as one self-contained HTML page (no scripts, no external resources; a Content
  * Security Policy forbids both): the verdict and, per signature, who signed, when, whether anything
  * changed since and what a revocation means, in Japanese and then in English.
@@ -38,7 +45,7 @@ export function renderReportHtml(report: VerificationReport): string {
     '<html lang="ja">',
     '<head>',
     '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${REPORT_STYLE_HASH}">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escapeHtml(title)}</title>`,
     `<style>${STYLE}</style>`,

@@ -83,6 +83,11 @@ async function splitStart(requests: AsyncIterable<VerifyDocumentRequest>): Promi
   return { start, chunks: chunks() };
 }
 
+/** Makes the signed, expiring link to a revision's report page (http/report-links.ts). */
+interface ReportLinkMaker {
+  reportUrl(tenantId: string, revisionId: string): Promise<{ url: string; expiresAt: Date } | undefined>;
+}
+
 /**
  * A tenant's members verify PDFs and certificates and read their tenant's reports (they hold the
  * signers' basic-4 facts); the document service reads reports for evidence packages, the signing
@@ -94,7 +99,7 @@ const REPORT_READERS = allow('sender', 'auditor', 'admin', 'document');
 
 /** The gRPC edge of the verification service: protobuf in and out, errors to status codes once. */
 export function verificationService(
-  app: { verifier: Verifier; verifications: Verifications },
+  app: { verifier: Verifier; verifications: Verifications; reportLinks?: ReportLinkMaker },
   authenticate: Authenticator,
   logger: Logger,
 ): ServiceRegistration {
@@ -125,9 +130,11 @@ export function verificationService(
     checkCertificate: h.unary('CheckCertificate', CERTIFICATE_CHECKERS, async (req) =>
       checkToProto(await verifier.checkCertificate(req.certificate, req.intermediates, req.at)),
     ),
-    getReport: h.unary('GetReport', REPORT_READERS, async (req, ctx) => ({
-      report: storedToProto(await verifications.getReport(tenantOf(ctx.caller, req.tenantId), req.revisionId)),
-    })),
+    getReport: h.unary('GetReport', REPORT_READERS, async (req, ctx) => {
+      const report = await verifications.getReport(tenantOf(ctx.caller, req.tenantId), req.revisionId);
+      const link = await app.reportLinks?.reportUrl(report.tenantId, report.revisionId);
+      return { report: storedToProto(report), reportUrl: link?.url ?? '', reportUrlExpiresAt: link?.expiresAt };
+    }),
   };
   return { name: VERIFICATION_SERVICE_NAME, definition: VerificationServiceService, implementation };
 }

@@ -3,19 +3,25 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { invalidArgument, JitsuinError } from '@jitsuin/errors';
 import type { Logger } from '@jitsuin/rpc';
-import type { VerificationReport } from '@jitsuin/verify';
+import { REPORT_STYLE_HASH, type VerificationReport } from '@jitsuin/verify';
+import { errorPageHtml, INTERNAL_ERROR, LINK_REFUSED, LinkRefused, NOT_FOUND, pageSecurityHeaders, type PageMessage } from '@jitsuin/web';
 import type { Verifications } from '../app/verifications.js';
 import type { Verifier } from '../app/verifier.js';
-import { errorHtml, reportHtml } from './report-page.js';
+import type { ReportLinks } from './report-links.js';
+import { reportHtml } from './report-page.js';
 
 /**
- * The HTML report pages, for the HTTP edge to show (it authenticates people and passes the
- * page on; this server listens on loopback by default and checks no credentials itself):
+ * The HTML report pages. A stored report shows people's basic-4 facts, so it opens only with a
+ * signed, expiring link (GetReport's report_url; ReportLinks): no link, a forged, expired or
+ * another revision's link is refused with a page that says nothing more.
  *
- * - GET /reports/:tenant/:revision.html  the stored report of a revision (made on signature.applied)
- * - GET /reports/:tenant/:revision.json  the same report as the library's JSON
- * - POST /verify?at=ISO-8601&offline=1   the PDF as the body: the report page
+ * - GET /reports/:tenant/:revision.html?token=…  the stored report of a revision (made on signature.applied)
+ * - GET /reports/:tenant/:revision.json?token=…  the same report as the library's JSON
+ * - POST /verify?at=ISO-8601&offline=1           the PDF as the body: the report page of that PDF
  * - GET /health
+ *
+ * Every response, errors and 404s included, carries @jitsuin/web's security headers (helmet:
+ * a CSP allowing only the report's own style, nosniff, no Referer, no-store, same-origin).
  */
 
 const HTTP_STATUS: Partial<Record<JitsuinError['kind'], number>> = {
@@ -41,14 +47,18 @@ function query(req: Request): { at?: Date; offline: boolean } {
   return { ...(at ? { at } : {}), offline };
 }
 
-export function pagesApp(verifier: Verifier, verifications: Verifications, logger: Logger): express.Express {
+/** The words of an error page that is about the request itself (the detail says what). */
+const REQUEST_FAILED: PageMessage = { ja: '要求を処理できませんでした。', en: 'The request could not be completed.' };
+
+export function pagesApp(verifier: Verifier, verifications: Verifications, links: ReportLinks, logger: Logger): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(pageSecurityHeaders({ styleHashes: [REPORT_STYLE_HASH] }));
   const route = (fn: (req: Request, res: Response) => Promise<unknown>) => (req: Request, res: Response, next: NextFunction) => {
     fn(req, res).catch(next);
   };
-  const page = (res: Response, report: VerificationReport) =>
-    res.type('html').set('Cache-Control', 'no-store').set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'").send(reportHtml(report));
+  const page = (res: Response, report: VerificationReport) => res.type('html').send(reportHtml(report));
+  const html = (res: Response, status: number, message: PageMessage, detail?: string) => res.status(status).type('html').send(errorPageHtml(message, detail));
 
   app.get('/health', (_req, res) => {
     res.type('text/plain').send('ok\n');
@@ -57,9 +67,13 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, logge
   app.get('/reports/:tenant/:file', route(async (req, res) => {
     const m = /^(.+)\.(html|json)$/.exec(String(req.params.file));
     if (!m) throw new JitsuinError('NOT_FOUND', 'ask for /reports/TENANT/REVISION.html or .json');
-    const stored = await verifications.getReport(String(req.params.tenant), m[1]!);
+    const tenantId = String(req.params.tenant);
+    const revisionId = m[1]!;
+    // The link first: without it, not even whether the report exists is told.
+    await links.open(tenantId, revisionId, typeof req.query.token === 'string' ? req.query.token : undefined);
+    const stored = await verifications.getReport(tenantId, revisionId);
     if (m[2] === 'json') {
-      res.type('json').set('Cache-Control', 'no-store').send(stored.reportJson);
+      res.type('json').send(stored.reportJson);
       return;
     }
     page(res, JSON.parse(stored.reportJson) as VerificationReport);
@@ -75,22 +89,32 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, logge
     }),
   );
 
+  app.use((_req: Request, res: Response) => {
+    html(res, 404, NOT_FOUND);
+  });
+
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; message?: string };
+    if (err instanceof LinkRefused) {
+      logger.info({ reason: err.reason }, 'report link refused');
+      html(res, err.httpStatus, LINK_REFUSED);
+      return;
+    }
     if (e?.type === 'entity.too.large') {
-      res.status(413).type('html').send(errorHtml(`the document is larger than the ${verifier.maxDocumentBytes} bytes this service verifies`));
+      html(res, 413, REQUEST_FAILED, `the document is larger than the ${verifier.maxDocumentBytes} bytes this service verifies`);
       return;
     }
     if (err instanceof JitsuinError) {
-      res.status(HTTP_STATUS[err.kind] ?? 500).type('html').send(errorHtml(err.message));
+      if (err.kind === 'NOT_FOUND') html(res, 404, NOT_FOUND);
+      else html(res, HTTP_STATUS[err.kind] ?? 500, REQUEST_FAILED, err.message);
       return;
     }
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-      res.status(e.status).type('html').send(errorHtml(e.message ?? 'bad request'));
+      html(res, e.status, REQUEST_FAILED, e.message ?? 'bad request');
       return;
     }
     logger.error({ err }, 'report page failed');
-    res.status(500).type('html').send(errorHtml('internal error'));
+    html(res, 500, INTERNAL_ERROR);
   });
   return app;
 }
