@@ -102,13 +102,17 @@ describe('a party signature made with someone else’s card', () => {
   it('fails TOTAL_FAILED / SIGNER_FACTS_MISMATCH naming the facts, and the contract is voided for it', async () => {
     const tenantId = `bank-${randomUUID().slice(0, 8)}`;
     // 鈴木 一郎's card is valid and verifies: only its facts are not the borrower's.
-    const { verdict, report, contractNow } = await signAsBorrower(tenantId, taroFacts, 'suzuki-ichiro');
+    const { verdict, report, contractNow, revisionId } = await signAsBorrower(tenantId, taroFacts, 'suzuki-ichiro');
     expect(verdict).toMatchObject({ indication: Indication.INDICATION_TOTAL_FAILED, subIndication: 'SIGNER_FACTS_MISMATCH', differingFacts: ['name', 'address', 'dateOfBirth'] });
     expect(report).toMatchObject({ indication: Indication.INDICATION_TOTAL_FAILED, subIndication: 'SIGNER_FACTS_MISMATCH', differingFacts: ['name', 'address', 'dateOfBirth'] });
     // The library's own verdict on the signature is unchanged: it is a good signature, of someone else.
     expect(JSON.parse(report.reportJson).signatures[0]).toMatchObject({ indication: 'TOTAL_PASSED', signer: { jpki: { name: '鈴木　一郎' } } });
     // The event names facts, never values.
     expect(JSON.stringify(verdict)).not.toMatch(/鈴木|山田|1955|1980|横浜|千代田/);
+    // The report page says why it failed, above the library's report.
+    const html = await (await fetch(`${world.service.httpUrl}/reports/${tenantId}/${revisionId}.html`)).text();
+    expect(html).toContain('署名者の電子証明書の氏名・住所・生年月日が、契約で当事者（borrower）に予定された情報と一致しません（SIGNER_FACTS_MISMATCH）。');
+    expect(html).toContain('The name, address and date of birth in the signer&#39;s certificate do not match what the contract expects of party borrower');
 
     await expect.poll(async () => (await contractNow()).state, { timeout: 30_000, interval: 200 }).toBe(ContractState.CONTRACT_STATE_VOIDED);
     const end = (await contractNow()).end!;

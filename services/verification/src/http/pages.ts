@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { invalidArgument, JitsuinError } from '@jitsuin/errors';
 import type { Logger } from '@jitsuin/rpc';
-import type { VerificationReport } from '@jitsuin/verify';
 import type { Verifications } from '../app/verifications.js';
 import type { Verifier } from '../app/verifier.js';
-import { errorHtml, reportHtml } from './report-page.js';
+import { errorHtml, reportHtml, storedReportHtml } from './report-page.js';
 
 /**
  * The HTML report pages, for the HTTP edge to show (it authenticates people and passes the
@@ -47,8 +46,8 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, logge
   const route = (fn: (req: Request, res: Response) => Promise<unknown>) => (req: Request, res: Response, next: NextFunction) => {
     fn(req, res).catch(next);
   };
-  const page = (res: Response, report: VerificationReport) =>
-    res.type('html').set('Cache-Control', 'no-store').set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'").send(reportHtml(report));
+  const page = (res: Response, html: string) =>
+    res.type('html').set('Cache-Control', 'no-store').set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'").send(html);
 
   app.get('/health', (_req, res) => {
     res.type('text/plain').send('ok\n');
@@ -62,7 +61,7 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, logge
       res.type('json').set('Cache-Control', 'no-store').send(stored.reportJson);
       return;
     }
-    page(res, JSON.parse(stored.reportJson) as VerificationReport);
+    page(res, storedReportHtml(stored));
   }));
 
   app.post(
@@ -71,7 +70,7 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, logge
     route(async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const report = await verifier.verify(body, query(req));
-      page(res, report);
+      page(res, reportHtml(report));
     }),
   );
 
