@@ -17,4 +17,6 @@ export {
   revocationMeaning,
   revocationReasonFromCode,
 } from './revocation.js';
-export { compareFacts, type ExpectedFacts, normalizeDate, normalizeFact, normalizeGender } from './normalize.js';
+export { normalizeDate, normalizeFact, normalizeGender } from './normalize.js';
+export { ADDRESS_POLICIES, type AddressPolicy, addressPolicyOf, compareFacts, type ExpectedFacts, type FactsMatch, matchFacts } from './match.js';
+export { canonicalKanji } from './kanji-variants.js';

@@ -1,5 +1,4 @@
-import { invalidArgument } from '@jitsuin/errors';
-import type { Basic4Facts, ComparableFact, Gender } from './facts.js';
+import type { Gender } from './facts.js';
 
 const DASHES = /[\u2010-\u2015\u2212\u2500\uFE58\uFE63\uFF0D]/g;
 // A long-vowel mark between digits is a dash typed on a Japanese keyboard (１ー２ー３).
@@ -40,42 +39,4 @@ const GENDERS: Record<string, Gender> = {
 
 export function normalizeGender(value: string): Gender | undefined {
   return GENDERS[normalizeFact(value)];
-}
-
-/**
- * Equal after normalisation, except that a character the certificate marks as a substitute
- * (代替文字, flag 1: the register's character is outside JIS levels 1–2) matches anything.
- */
-function sameText(expected: string, actual: string, flags: string | undefined): boolean {
-  const want = [...normalizeFact(expected)];
-  const have: [string, boolean][] = [];
-  const chars = [...actual];
-  const usable = flags !== undefined && flags.length === chars.length;
-  chars.forEach((c, i) => {
-    for (const n of normalizeFact(c)) have.push([n, usable && flags[i] === '1']);
-  });
-  return want.length === have.length && have.every(([c, substitute], i) => substitute || c === want[i]);
-}
-
-export type ExpectedFacts = Partial<Record<ComparableFact, string>>;
-
-/**
- * The facts the contract expects that differ from the certificate's; only the expected facts
- * given are compared. Names the differing facts, never their values.
- */
-export function compareFacts(expected: ExpectedFacts, actual: Basic4Facts): ComparableFact[] {
-  const differing: ComparableFact[] = [];
-  if (expected.name !== undefined && !sameText(expected.name, actual.name, actual.nameFlags)) differing.push('name');
-  if (expected.address !== undefined && !sameText(expected.address, actual.address, actual.addressFlags)) differing.push('address');
-  if (expected.dateOfBirth !== undefined) {
-    const date = normalizeDate(expected.dateOfBirth);
-    if (date === undefined) throw invalidArgument('the expected date of birth is not a date (use YYYY-MM-DD)');
-    if (date !== actual.dateOfBirth) differing.push('dateOfBirth');
-  }
-  if (expected.gender !== undefined) {
-    const gender = normalizeGender(expected.gender);
-    if (gender === undefined) throw invalidArgument('the expected gender is not MALE, FEMALE or UNKNOWN');
-    if (gender !== actual.gender) differing.push('gender');
-  }
-  return differing;
 }

@@ -74,6 +74,12 @@ export interface JpkiFacts {
   /** YYYY-MM-DD */
   dateOfBirth: string;
   gender: string;
+  /**
+   * The certificate's substitute-character flags (one digit per character, 1: the register's
+   * character is outside JIS levels 1–2 and this one stands in for it), when at least one is set.
+   */
+  nameFlags?: string;
+  addressFlags?: string;
 }
 
 export interface SignerReport {

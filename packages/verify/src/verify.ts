@@ -417,7 +417,15 @@ function profileProblems(ctx: Context, cert: Cert, isJpki: boolean, field: strin
 function factsOf(cert: Cert): JpkiFacts | null {
   try {
     const f = readBasic4Facts(cert.der);
-    return f ? { name: f.name, address: f.address, dateOfBirth: f.dateOfBirth, gender: f.gender } : null;
+    if (!f) return null;
+    return {
+      name: f.name,
+      address: f.address,
+      dateOfBirth: f.dateOfBirth,
+      gender: f.gender,
+      ...(f.nameFlags?.includes('1') ? { nameFlags: f.nameFlags } : {}),
+      ...(f.addressFlags?.includes('1') ? { addressFlags: f.addressFlags } : {}),
+    };
   } catch {
     // Malformed facts are reported by the profile check.
     return null;

@@ -54,7 +54,7 @@ async function addRevision(tenantId: string, documentId: string, kind: RevisionK
 
 async function verdict(tenantId: string, contractId: string, documentId: string, revisionId: string, indication = Indication.INDICATION_TOTAL_PASSED, subIndication = '') {
   await publisher.publish([
-    newEvent({ tenantId, subject: contractId, payload: { $case: 'verificationCompleted', value: { contractId, documentId, revisionId, indication, subIndication, signatureCount: 1 } } }),
+    newEvent({ tenantId, subject: contractId, payload: { $case: 'verificationCompleted', value: { contractId, documentId, revisionId, indication, subIndication, signatureCount: 1, differingFacts: [] } } }),
   ]);
 }
 

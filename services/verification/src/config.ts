@@ -1,5 +1,7 @@
 import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
+import { type AddressPolicy, addressPolicyOf, ADDRESS_POLICIES } from '@jitsuin/jpki';
 import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
+import type { AddressPolicies } from './domain/signer-facts.js';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
 import { linkKey, type LinkKeys } from '@jitsuin/web';
 
@@ -65,6 +67,12 @@ export interface VerificationConfig extends RelaySettings {
   consumerMaxAttempts: number;
   shutdownGraceMs: number;
   runRelay: boolean;
+  /**
+   * How each tenant compares a card signer's address with the contract's (exact,
+   * prefecture-and-city, ignore): SIGNER_ADDRESS_POLICY for every tenant (default exact),
+   * SIGNER_ADDRESS_POLICY_BY_TENANT `tenant=policy,...` for those that differ.
+   */
+  signerAddressPolicies: AddressPolicies;
 }
 
 function optionalUrl(name: string, raw: unknown): string | undefined {
@@ -114,6 +122,25 @@ export function readReportLinkKeys(env: NodeJS.ProcessEnv): LinkKeys | undefined
   return { current: linkKey('REPORT_LINK_KEY', current), ...(previous ? { previous: linkKey('REPORT_LINK_PREVIOUS_KEY', previous) } : {}) };
 }
 
+function policyOf(name: string, raw: string): AddressPolicy {
+  try {
+    return addressPolicyOf(raw);
+  } catch {
+    throw new Error(`${name} must be one of ${ADDRESS_POLICIES.join(', ')} (got ${JSON.stringify(raw)})`);
+  }
+}
+
+/** SIGNER_ADDRESS_POLICY and SIGNER_ADDRESS_POLICY_BY_TENANT (`bank-a=prefecture-and-city,agency-b=ignore`). */
+export function readAddressPolicies(defaultRaw: string | undefined, byTenantRaw: string | undefined): AddressPolicies {
+  const byTenant: Record<string, AddressPolicy> = {};
+  for (const entry of (byTenantRaw ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [tenant, policy, ...rest] = entry.split('=').map((p) => p.trim());
+    if (!tenant || !policy || rest.length > 0) throw new Error(`SIGNER_ADDRESS_POLICY_BY_TENANT must be tenant=policy pairs separated by commas (got ${JSON.stringify(entry)})`);
+    byTenant[tenant] = policyOf(`SIGNER_ADDRESS_POLICY_BY_TENANT (${tenant})`, policy);
+  }
+  return { default: defaultRaw?.trim() ? policyOf('SIGNER_ADDRESS_POLICY', defaultRaw) : 'exact', byTenant };
+}
+
 const list = (raw: string | undefined) => (raw ?? '').split(/[,:]/).map((s) => s.trim()).filter(Boolean);
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): VerificationConfig {
@@ -150,6 +177,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VerificationCo
     consumerMaxAttempts: envInteger(env, 'VERIFICATION_CONSUMER_MAX_ATTEMPTS', 10, 1, 1000),
     shutdownGraceMs: envInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     runRelay: envFlag(env, 'VERIFICATION_RUN_RELAY', true),
+    signerAddressPolicies: readAddressPolicies(env.SIGNER_ADDRESS_POLICY, env.SIGNER_ADDRESS_POLICY_BY_TENANT),
     ...relaySettingsFromEnv(env),
     // Last: a service whose other settings are wrong says so first.
     access: accessSettingsFromEnv(env, 'verification'),

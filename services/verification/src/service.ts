@@ -72,7 +72,7 @@ export async function startVerificationService(config: VerificationConfig, logge
   const store = await openStore(config);
   const relay = config.runRelay ? outboxRelay(config, store.outboxes, logger) : undefined;
   const documents = new DocumentService(config.documentServiceAddress, config.callTimeoutMs, access.tokens);
-  const verifications = new Verifications(verifier, documents, new ReportRepository(store.reports), config.verifyTimeoutMs, logger, (id) =>
+  const verifications = new Verifications(verifier, documents, new ReportRepository(store.reports), config.verifyTimeoutMs, config.signerAddressPolicies, logger, (id) =>
     relay?.nudge(store.reports.collection.collectionName, id),
   );
 

@@ -13,7 +13,7 @@ import { signWith, type PadesLevel } from '@jitsuin/signer';
 import { connectStore } from '@jitsuin/store';
 import { makePdf } from '@jitsuin/testkit';
 import { startGroupsAtEnd } from '@jitsuin/testkit/kafka';
-import { CARD_FILES, CardSimulator, createTestPki, freePort, startPkiServers, type PkiManifest, type PkiServers } from '@jitsuin/testkit/pki';
+import { CARD_FILES, CardSimulator, createTestPki, freePort, type PersonSpec, startPkiServers, type PkiManifest, type PkiServers } from '@jitsuin/testkit/pki';
 import { testIssuer } from '@jitsuin/testkit/tokens';
 import { testInfra } from '@jitsuin/testkit/vitest';
 // Tests run the real document service in process; production code talks to it over gRPC only.
@@ -51,10 +51,11 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(): Promise<World> {
+/** `config`: settings of the service under test; `people`: the test PKI's card holders (default SAMPLE_PEOPLE). */
+export async function startWorld(options: { config?: Partial<VerificationConfig>; people?: PersonSpec[] } = {}): Promise<World> {
   const root = await mkdtemp(join(tmpdir(), 'jitsuin-verification-'));
   const port = await freePort();
-  const created = await createTestPki(join(root, 'pki'), { baseUrl: `http://127.0.0.1:${port}` });
+  const created = await createTestPki(join(root, 'pki'), { baseUrl: `http://127.0.0.1:${port}`, ...(options.people ? { people: options.people } : {}) });
   const pki = await startPkiServers(created.dir, { port });
   const kafkaBrokers = testInfra().kafkaBrokers.join(',');
   const suffix = randomUUID().slice(0, 8);
@@ -92,6 +93,7 @@ export async function startWorld(): Promise<World> {
     consumerMaxAttempts: 3,
     relayPollMs: 50,
     shutdownGraceMs: 2000,
+    ...options.config,
   };
   await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId: config.groupId, topics: [Topics.signature] }]);
   const logger = createLogger('verification-test', process.env.TEST_LOG_LEVEL ?? 'warn');

@@ -134,7 +134,7 @@ describe('signature.applied', () => {
       expect(event.correlationId).toBe(applied.correlationId);
       expect(event.payload).toEqual({
         $case: 'verificationCompleted',
-        value: { contractId, documentId: document.id, revisionId, indication: Indication.INDICATION_TOTAL_PASSED, subIndication: '', signatureCount: 1 },
+        value: { contractId, documentId: document.id, revisionId, indication: Indication.INDICATION_TOTAL_PASSED, subIndication: '', signatureCount: 1, differingFacts: [] },
       });
 
       const { report } = await callUnary(world.client.getReport.bind(world.client), { tenantId, revisionId });

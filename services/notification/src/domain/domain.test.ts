@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { newEvent } from '@jitsuin/events';
+import { Indication } from '@jitsuin/proto/verification/v1/verification';
 import { afterFailure, deliveryId, plan } from './delivery.js';
-import type { ContractContacts, Understood } from './notice.js';
+import { type ContractContacts, understand, type Understood } from './notice.js';
 import { checkTenantConfig, maskEmail, withoutSecrets, type TenantConfig } from './tenant-config.js';
 import { renderEmail } from './templates.js';
 import { signatureHeader } from './webhook-signature.js';
@@ -155,5 +157,31 @@ describe('templates', () => {
       '「賃貸借契約」は、署名の検証に合格しなかったため中止されました。',
     );
     expect(renderEmail('en', { kind: 'voided', comment: '', byVerification: false }, ctx, operator).text).toContain('"賃貸借契約" was voided.');
+  });
+
+  it('tells the sender, in Japanese and English, which facts of a signer\'s card did not match, without their values', () => {
+    const event = newEvent({
+      tenantId: 'bank',
+      subject: 'c-1',
+      payload: {
+        $case: 'verificationCompleted',
+        value: { contractId: 'c-1', documentId: 'd-1', revisionId: 'r-1', indication: Indication.INDICATION_TOTAL_FAILED, subIndication: 'SIGNER_FACTS_MISMATCH', signatureCount: 2, differingFacts: ['name', 'dateOfBirth'] },
+      },
+    });
+    const read = understand(event)!;
+    expect(read.notice).toMatchObject({ kind: 'verification_failed', subIndication: 'SIGNER_FACTS_MISMATCH', differingFacts: ['name', 'dateOfBirth'] });
+    expect(read.data).toMatchObject({ differingFacts: ['name', 'dateOfBirth'] });
+    const mails = (language: 'ja' | 'en') =>
+      plan(read, config({ language }), contacts, now, 5).filter((d) => d.channel === 'EMAIL').map((d) => (d.content.channel === 'EMAIL' ? `${d.target}\n${d.content.text}` : ''));
+    // The sender's staff hear of it; the parties do not (the void that follows tells them).
+    expect(mails('ja')).toHaveLength(1);
+    expect(mails('ja')[0]).toMatch(/^ops@bank\.example\.jp/);
+    expect(mails('ja')[0]).toContain('署名に使われた電子証明書の氏名・生年月日が、契約で署名者として予定された方の情報と一致しません。');
+    expect(mails('en')[0]).toContain("the name and date of birth in the signer's certificate do not match what the contract expects of the party");
+    const one = understand({ ...event, payload: { $case: 'verificationCompleted', value: { ...(event.payload as { value: object }).value, differingFacts: ['address'] } as never } })!;
+    expect(renderEmail('en', one.notice!, { contractId: 'c-1', roles: new Map() }, { kind: 'operator' }).text).toContain("the address in the signer's certificate does not match");
+    // Another failure says nothing of facts.
+    const other = understand({ ...event, payload: { $case: 'verificationCompleted', value: { ...(event.payload as { value: object }).value, subIndication: 'HASH_FAILURE', differingFacts: [] } as never } })!;
+    expect(renderEmail('ja', other.notice!, { contractId: 'c-1', roles: new Map() }, { kind: 'operator' }).text).not.toContain('一致しません');
   });
 });

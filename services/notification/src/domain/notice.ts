@@ -48,7 +48,8 @@ export type Notice =
   | { kind: 'expired' }
   | { kind: 'completed' }
   | { kind: 'signature_failed'; partyId: string; reason: string; message: string }
-  | { kind: 'verification_failed'; documentId: string; indication: string; subIndication: string }
+  /** differingFacts: with SIGNER_FACTS_MISMATCH, the names of the facts that differ (never their values). */
+  | { kind: 'verification_failed'; documentId: string; indication: string; subIndication: string; differingFacts: string[] }
   | { kind: 'certificate_status_changed'; partyId: string; status: string; reason: string };
 
 /** Notices that end a contract: nothing more is said to its parties afterwards. */
@@ -216,13 +217,14 @@ export function understand(event: EventEnvelope): Understood | undefined {
         contractId: contractId(v.contractId),
         ...(passed
           ? {}
-          : { notice: { kind: 'verification_failed' as const, documentId: v.documentId, indication, subIndication: v.subIndication } }),
+          : { notice: { kind: 'verification_failed' as const, documentId: v.documentId, indication, subIndication: v.subIndication, differingFacts: v.differingFacts } }),
         data: {
           documentId: v.documentId,
           revisionId: v.revisionId,
           indication,
           subIndication: v.subIndication,
           signatureCount: v.signatureCount,
+          ...(v.differingFacts.length > 0 ? { differingFacts: v.differingFacts } : {}),
         },
       };
     }

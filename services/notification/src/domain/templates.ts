@@ -50,6 +50,35 @@ export function roleWord(language: Language, role: Role): string {
   return ROLE_WORDS[language][role];
 }
 
+/** The sub-indication the verification service gives a signature made with someone else's card. */
+const SIGNER_FACTS_MISMATCH = 'SIGNER_FACTS_MISMATCH';
+
+const FACT_WORDS: Record<Language, Record<string, string>> = {
+  ja: { name: '氏名', dateOfBirth: '生年月日', address: '住所', gender: '性別' },
+  en: { name: 'name', dateOfBirth: 'date of birth', address: 'address', gender: 'gender' },
+};
+
+/** Which facts differed, by name (氏名・生年月日 / name and date of birth); unknown names as they are. */
+function factWords(language: Language, facts: string[]): string {
+  const words = facts.map((f) => FACT_WORDS[language][f] ?? f);
+  if (language === 'ja') return words.join('・');
+  return words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** Why a signature failed when it is not the party's: the facts that differ, never their values. */
+function mismatchWords(language: Language, notice: Extract<Notice, { kind: 'verification_failed' }>): string[] {
+  if (notice.subIndication !== SIGNER_FACTS_MISMATCH) return [];
+  const facts = notice.differingFacts;
+  if (language === 'ja') {
+    return facts.length > 0
+      ? [`理由: 署名に使われた電子証明書の${factWords('ja', facts)}が、契約で署名者として予定された方の情報と一致しません。別の方のマイナンバーカードで署名された可能性があります。`]
+      : ['理由: 署名に使われた電子証明書に基本4情報がありません。マイナンバーカードの署名用電子証明書による署名ではありません。'];
+  }
+  return facts.length > 0
+    ? [`Reason: the ${factWords('en', facts)} in the signer's certificate ${facts.length === 1 ? 'does' : 'do'} not match what the contract expects of the party: the signature may have been made with someone else's My Number Card.`]
+    : ["Reason: the signer's certificate carries no basic-4 facts: the signature was not made with a My Number Card signing certificate."];
+}
+
 function dateWords(language: Language, date: Date): string {
   return language === 'ja'
     ? date.toLocaleString('ja-JP', { timeZone: 'Asia/Tokyo', dateStyle: 'long', timeStyle: 'short' })
@@ -124,6 +153,7 @@ const ja: Words = {
         return [
           `${t}の文書 ${notice.documentId} の署名検証が合格しませんでした。契約の進行は止まっています。`,
           `結果: ${notice.indication}${notice.subIndication ? ` / ${notice.subIndication}` : ''}`,
+          ...mismatchWords('ja', notice),
         ];
       case 'certificate_status_changed':
         return [
@@ -199,6 +229,7 @@ const en: Words = {
         return [
           `A signature on document ${notice.documentId} of ${t} did not pass verification. The contract is on hold.`,
           `Result: ${notice.indication}${notice.subIndication ? ` / ${notice.subIndication}` : ''}`,
+          ...mismatchWords('en', notice),
         ];
       case 'certificate_status_changed':
         return [

@@ -4,6 +4,7 @@ import type { Logger } from '@jitsuin/rpc';
 import { outboxEntries } from '@jitsuin/store';
 import type { VerificationReport } from '@jitsuin/verify';
 import type { DocumentService, RevisionRef } from '../clients/document-service.js';
+import { type AddressPolicies, addressPolicyFor, checkSignerFacts, type SignerFactsCheck } from '../domain/signer-facts.js';
 import { type StoredReport, storedReport } from '../domain/stored-report.js';
 import { verificationCompleted } from '../events/payloads.js';
 import type { ReportRepository } from '../store/reports.js';
@@ -68,6 +69,7 @@ export class Verifications {
     private readonly documents: DocumentService,
     private readonly reports: ReportRepository,
     private readonly verifyTimeoutMs: number,
+    private readonly addressPolicies: AddressPolicies,
     private readonly logger: Logger,
     private readonly nudge: (reportId: string) => void = () => {},
   ) {}
@@ -92,6 +94,23 @@ export class Verifications {
     } finally {
       done();
     }
+  }
+
+  /**
+   * A party's card signature (signature.applied names the party): the new signature's
+   * certificate facts against what the contract expects of the party, under the tenant's
+   * address policy. Undefined when there is nothing to compare: no party (a seal, a timestamp),
+   * a contract the document service does not hold, or a party that expects no facts.
+   */
+  private async checkParty(
+    tenantId: string,
+    applied: { contractId: string; partyId: string; fieldName: string },
+    report: VerificationReport,
+  ): Promise<SignerFactsCheck | undefined> {
+    if (!applied.partyId || !applied.contractId) return undefined;
+    const expected = await this.documents.partyExpectation(tenantId, applied.contractId, applied.partyId);
+    if (!expected) return undefined;
+    return checkSignerFacts(report, applied.fieldName, expected, addressPolicyFor(this.addressPolicies, tenantId));
   }
 
   async getReport(tenantId: string, revisionId: string): Promise<StoredReport> {
@@ -131,15 +150,29 @@ export class Verifications {
       }
       throw err;
     }
+    const signerFacts = await this.checkParty(ref.tenantId, applied, report);
     const tryLater = report.signatures.some((s) => s.subIndication === 'TRY_LATER');
-    if (tryLater && mayRetry) throw unavailable(`revision ${ref.revisionId}: revocation data cannot be had now (TRY_LATER); verifying again shortly`);
+    // A signature by someone else fails whatever the revocation data says: no point waiting for it.
+    if (tryLater && mayRetry && signerFacts?.matches !== false) {
+      throw unavailable(`revision ${ref.revisionId}: revocation data cannot be had now (TRY_LATER); verifying again shortly`);
+    }
     const stored = storedReport(
-      { tenantId: ref.tenantId, contractId: applied.contractId, documentId: ref.documentId, revisionId: ref.revisionId, eventId: event.id, verifiedAt: new Date() },
+      {
+        tenantId: ref.tenantId,
+        contractId: applied.contractId,
+        documentId: ref.documentId,
+        revisionId: ref.revisionId,
+        eventId: event.id,
+        verifiedAt: new Date(),
+        ...(signerFacts ? { signerFacts } : {}),
+      },
       report,
     );
     const events = outboxEntries(ref.tenantId, event.subject, verificationCompleted(stored), event.correlationId || event.id);
     if (await this.reports.insert(stored, events)) {
-      this.logger.info({ revisionId: ref.revisionId, indication: stored.indication, subIndication: stored.subIndication, eventId: event.id }, 'revision verified');
+      // Fact names only: the values never reach a log.
+      const facts = signerFacts && { partyId: signerFacts.partyId, differingFacts: signerFacts.differing, substitutedFacts: signerFacts.substituted, certificateHasFacts: signerFacts.certificateHasFacts };
+      this.logger.info({ revisionId: ref.revisionId, indication: stored.indication, subIndication: stored.subIndication, eventId: event.id, ...(facts ? { signerFacts: facts } : {}) }, 'revision verified');
       this.nudge(stored.id);
     }
   }

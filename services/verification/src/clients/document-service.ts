@@ -1,12 +1,35 @@
 import { createHash } from 'node:crypto';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { bearerInterceptor, type TokenSource } from '@jitsuin/auth';
-import { resourceExhausted, unavailable } from '@jitsuin/errors';
-import { DocumentServiceClient, type Revision } from '@jitsuin/proto/document/v1/document';
-import { fromDownstream } from '@jitsuin/rpc';
+import { JitsuinError, resourceExhausted, unavailable } from '@jitsuin/errors';
+import type { ExpectedFacts } from '@jitsuin/jpki';
+import { DocumentServiceClient, Gender, PartyKind, type Party, type Revision } from '@jitsuin/proto/document/v1/document';
+import { callUnary, fromDownstream } from '@jitsuin/rpc';
+import type { PartyExpectation } from '../domain/signer-facts.js';
+
+const GENDERS: Partial<Record<Gender, string>> = {
+  [Gender.GENDER_MALE]: 'MALE',
+  [Gender.GENDER_FEMALE]: 'FEMALE',
+  [Gender.GENDER_UNKNOWN]: 'UNKNOWN',
+};
+
+/** The facts a person party is expected to have; undefined for an organisation (it seals). */
+function expectationOf(party: Party): PartyExpectation | undefined {
+  const facts = party.expectedFacts;
+  if (party.kind === PartyKind.PARTY_KIND_ORGANIZATION || !facts?.name) return undefined;
+  const gender = GENDERS[facts.gender];
+  const expected: ExpectedFacts = {
+    name: facts.name,
+    ...(facts.address ? { address: facts.address } : {}),
+    ...(facts.dateOfBirth ? { dateOfBirth: facts.dateOfBirth } : {}),
+    ...(gender ? { gender } : {}),
+  };
+  return { partyId: party.id, facts: expected };
+}
 
 /**
- * The document service as this service uses it: one revision downloaded whole, into one
+ * The document service as this service uses it: what a contract expects of a party, and one
+ * revision downloaded whole, into one
  * buffer of its recorded size (refused when larger than the limit), checked against its SHA-256.
  * (The same download as services/signing/src/clients/document-service.ts; a service never
  * imports another's code.)
@@ -38,6 +61,22 @@ export class DocumentService {
 
   close(): void {
     this.client.close();
+  }
+
+  /**
+   * What the contract expects of one party: undefined when the document service holds no such
+   * contract (NOT_FOUND), the party is not in it, or it is an organisation.
+   */
+  async partyExpectation(tenantId: string, contractId: string, partyId: string, signal?: AbortSignal): Promise<PartyExpectation | undefined> {
+    try {
+      const { contract } = await callUnary(this.client.getContract.bind(this.client), { tenantId, contractId }, { deadlineMs: this.timeoutMs, ...(signal ? { signal } : {}) });
+      const party = contract?.parties.find((p) => p.id === partyId);
+      return party ? expectationOf(party) : undefined;
+    } catch (err) {
+      const translated = fromDocumentService(err, signal);
+      if (translated instanceof JitsuinError && translated.kind === 'NOT_FOUND') return undefined;
+      throw translated;
+    }
   }
 
   async download(ref: RevisionRef, maxBytes: number, signal?: AbortSignal): Promise<{ revisionId: string; bytes: Buffer }> {

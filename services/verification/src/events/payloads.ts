@@ -1,6 +1,6 @@
 import type { EventPayload } from '@jitsuin/events';
 import { Indication } from '@jitsuin/proto/verification/v1/verification';
-import type { StoredReport } from '../domain/stored-report.js';
+import { differingFactsOf, type StoredReport } from '../domain/stored-report.js';
 
 const INDICATIONS: Record<StoredReport['indication'], Indication> = {
   TOTAL_PASSED: Indication.INDICATION_TOTAL_PASSED,
@@ -11,7 +11,7 @@ const INDICATIONS: Record<StoredReport['indication'], Indication> = {
 
 export const indicationToProto = (indication: StoredReport['indication']): Indication => INDICATIONS[indication];
 
-/** The verdict only: ids and indications, never the signers' facts (they stay in the stored report). */
+/** The verdict only: ids, indications and the names of differing facts, never the signers' facts (they stay in the stored report). */
 export function verificationCompleted(report: StoredReport): EventPayload[] {
   return [
     {
@@ -23,6 +23,7 @@ export function verificationCompleted(report: StoredReport): EventPayload[] {
         indication: indicationToProto(report.indication),
         subIndication: report.subIndication ?? '',
         signatureCount: report.signatureCount,
+        differingFacts: differingFactsOf(report),
       },
     },
   ];

@@ -15,7 +15,7 @@ import { storeErrorTranslator } from '@jitsuin/store';
 import type { VerificationReport } from '@jitsuin/verify';
 import { checkId, type Verifications } from '../app/verifications.js';
 import type { CertificateCheck, Verifier } from '../app/verifier.js';
-import type { StoredReport } from '../domain/stored-report.js';
+import { differingFactsOf, type StoredReport } from '../domain/stored-report.js';
 import { indicationToProto } from '../events/payloads.js';
 
 export const VERIFICATION_SERVICE_NAME = 'jitsuin.verification.v1.VerificationService';
@@ -40,6 +40,7 @@ function storedToProto(r: StoredReport): StoredReportProto {
     signatureCount: r.signatureCount,
     reportJson: r.reportJson,
     verifiedAt: r.verifiedAt,
+    differingFacts: differingFactsOf(r),
   };
 }
 

@@ -8,7 +8,7 @@ import { errorPageHtml, INTERNAL_ERROR, LINK_REFUSED, LinkRefused, NOT_FOUND, pa
 import type { Verifications } from '../app/verifications.js';
 import type { Verifier } from '../app/verifier.js';
 import type { ReportLinks } from './report-links.js';
-import { reportHtml } from './report-page.js';
+import { reportHtml, storedReportHtml } from './report-page.js';
 
 /**
  * The HTML report pages. A stored report shows people's basic-4 facts, so it opens only with a
@@ -57,7 +57,7 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, links
   const route = (fn: (req: Request, res: Response) => Promise<unknown>) => (req: Request, res: Response, next: NextFunction) => {
     fn(req, res).catch(next);
   };
-  const page = (res: Response, report: VerificationReport) => res.type('html').send(reportHtml(report));
+  const page = (res: Response, html: string) => res.type('html').send(html);
   const html = (res: Response, status: number, message: PageMessage, detail?: string) => res.status(status).type('html').send(errorPageHtml(message, detail));
 
   app.get('/health', (_req, res) => {
@@ -76,7 +76,7 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, links
       res.type('json').send(stored.reportJson);
       return;
     }
-    page(res, JSON.parse(stored.reportJson) as VerificationReport);
+    page(res, storedReportHtml(stored));
   }));
 
   app.post(
@@ -85,7 +85,7 @@ export function pagesApp(verifier: Verifier, verifications: Verifications, links
     route(async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const report = await verifier.verify(body, query(req));
-      page(res, report);
+      page(res, reportHtml(report));
     }),
   );
 

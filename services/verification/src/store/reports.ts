@@ -22,6 +22,7 @@ const reportSchema = new Schema<ReportRecord>(
     signatureCount: Number,
     reportJson: String,
     verifiedAt: Date,
+    signerFacts: Schema.Types.Mixed,
     ...outboxFields,
   },
   { versionKey: false, minimize: true },
