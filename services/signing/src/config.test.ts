@@ -12,6 +12,8 @@ describe('config', () => {
       sessionTtlMs: 600_000,
       allowTestJpki: false,
       signingCaFiles: [],
+      jpkiEndpoints: [],
+      revocationTimeoutMs: 5000,
     });
     expect(config.tsaUrl).toBeUndefined();
     expect(config.seals.size).toBe(0);

@@ -126,7 +126,7 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
   };
   const signing = await startSigning();
 
-  return {
+  const world: World = {
     root,
     pkiDir: created.dir,
     manifest: created.manifest,
@@ -143,7 +143,8 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
       for (const instance of instances) await instance.stop();
       documents.close();
       await documentService.stop();
-      await pki.close();
+      // The servers running now: a test may have restarted them.
+      await world.pki.close();
       await rm(root, { recursive: true, force: true });
       // The test databases go with the test (the shared FerretDB outlives every run).
       for (const url of [signingMongoUrl, documentMongoUrl]) {
@@ -153,6 +154,7 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
       }
     },
   };
+  return world;
 }
 
 function readPassword(dir: string): string {
