@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { constants, privateEncrypt, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,6 +138,21 @@ describe('a card certificate must come from a configured JPKI signing root', () 
     const refused = await refusedThenBorrowerSigns(deal, expired.der);
     expect(refused.code).toBe(status.FAILED_PRECONDITION);
     expect(refused.details).toMatch(/the certificate has expired/);
+  });
+
+  it("a Complete with another certificate than the prepared one (the borrower's facts on the attacker's key): INVALID_ARGUMENT, nothing stored", async () => {
+    const deal = await newDeal(world);
+    const prepared = await prepare(deal, world.card(BORROWER).card.signingCertificate());
+    const forged = await remakeCertificate(world.card(BORROWER).card.signingCertificate(), { issuer: await selfMadeCa(borrowerCa()), newKey: true });
+    // What a card does with the DigestInfo: PKCS#1 v1.5 with its key, here the attacker's.
+    const signature = privateEncrypt({ key: forged.key!.privatePem, padding: constants.RSA_PKCS1_PADDING }, prepared.digestInfo);
+    const before = await stored(deal);
+    const c = world.signing.client;
+    const refused = await statusOf(callUnary(c.completeSignature.bind(c), { sessionId: prepared.sessionId, signatureValue: signature, certificate: forged.der }));
+    expect(refused.code).toBe(status.INVALID_ARGUMENT);
+    expect(refused.details).toMatch(/not the one the signature was prepared for/);
+    const after = await stored(deal);
+    expect({ head: after.head, revisions: after.revisions }).toEqual({ head: before.head, revisions: before.revisions });
   });
 
   it('a signing CA generation that is not configured: INVALID_ARGUMENT (the roots share one DN; the key decides)', async () => {
