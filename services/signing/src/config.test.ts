@@ -49,5 +49,16 @@ describe('config', () => {
     expect(() => readConfig({ TSA_URL: 'ftp://tsa' })).toThrow(/TSA_URL/);
     expect(() => readConfig({ ALLOW_TEST_JPKI: 'maybe' })).toThrow(/ALLOW_TEST_JPKI/);
     expect(() => readConfig({ DOCUMENT_SERVICE_ADDRESS: 'nowhere' })).toThrow(/host:port/);
+    expect(() => readConfig({ REVOCATION_TIMEOUT_MS: '0' })).toThrow(/REVOCATION_TIMEOUT_MS/);
+    expect(() => readConfig({ JPKI_REVOCATION: '[{"issuer": "/roots/g1.pem"}]' })).toThrow(/JPKI_REVOCATION\[0\] needs "ocsp" or "crl"/);
+  });
+
+  it('reads where card certificates are checked for revocation, as the verification service does', () => {
+    const config = readConfig({
+      JPKI_REVOCATION: '[{"issuer": "/roots/g1.pem", "ocsp": "http://jlis.example/ocsp"}]',
+      REVOCATION_TIMEOUT_MS: '3000',
+    });
+    expect(config.jpkiEndpoints).toEqual([{ issuer: '/roots/g1.pem', ocsp: 'http://jlis.example/ocsp' }]);
+    expect(config.revocationTimeoutMs).toBe(3000);
   });
 });
