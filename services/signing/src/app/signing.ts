@@ -9,9 +9,9 @@ import {
   type PadesLevel,
   type Placement,
 } from '@jitsuin/signer';
-import type { DocumentService } from '../clients/document-service.js';
 import { parseCert } from '@jitsuin/pades';
 import { CertificateStore, readCertificates, type RevocationSource, revocationStatusAt } from '@jitsuin/verify';
+import type { DocumentService } from '../clients/document-service.js';
 import { cardIssuer, cardRevocation, checkCardCertificate, serialOf } from '../domain/certificate.js';
 import {
   cardSigner,
