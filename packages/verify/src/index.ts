@@ -22,6 +22,7 @@ export {
 export {
   crlRevocationSource,
   defaultRevocationSources,
+  describeEvidence,
   dssRevocationSource,
   type HttpSourceOptions,
   type JpkiIssuerEndpoints,
@@ -30,7 +31,11 @@ export {
   type RevocationEvidence,
   type RevocationQuery,
   type RevocationSource,
+  revocationStatusAt,
+  type StatusAnswer,
+  type StatusQuestion,
 } from './revocation.js';
+export { type JpkiEndpointSetting, loadJpkiEndpoints, parseJpkiEndpoints } from './jpki-endpoints.js';
 export { renderReportText, type TextRenderOptions, terminalSafe } from './render/text.js';
 export { escapeHtml, renderReportHtml, REPORT_STYLE_HASH } from './render/html.js';
 export { describeReport, type Lang, type Line, meaningWords, type Phrase, type ReportWords, type SignatureWords, timeWords, type Tone } from './render/words.js';

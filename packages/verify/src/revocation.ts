@@ -262,6 +262,84 @@ export function dssRevocationSource(data: { crls: Buffer[]; ocsps: Buffer[] }): 
   return source;
 }
 
+export interface StatusQuestion {
+  /** The time the status is wanted for. */
+  at: Date;
+  /** When validation happens (default: now): data current then tells the status at `at` as well. */
+  validationTime?: Date;
+  /** Data without nextUpdate is taken as current for this long after its thisUpdate. */
+  maxAgeMs: number;
+  /** Who is asked about, for messages ("the signer's certificate"). */
+  who: string;
+  /** Stops waiting for the sources (a caller's deadline or cancellation): rejects with its reason. */
+  signal?: AbortSignal;
+}
+
+export interface StatusAnswer {
+  /** The first answer that tells the status at `at` (a revocation always does); none: unknown. */
+  evidence?: RevocationEvidence;
+  /** Without `evidence`: the first answer that did not tell it (stale, or unknown to the responder). */
+  unusable?: RevocationEvidence;
+  /** Sources that could not answer, answers that did not tell: one line each. */
+  messages: string[];
+}
+
+const sec = (d: Date) => Math.floor(d.getTime() / 1000);
+const iso = (d: Date) => d.toISOString();
+
+/**
+ * Whether `e` tells the status at `at`: data issued at or after it, or data current at `at` or at
+ * the validation time (thisUpdate before, nextUpdate after). Times compare to the second: OCSP
+ * and CRL times have no fractions, timestamps do.
+ */
+function tellsStatusAt(e: RevocationEvidence, q: StatusQuestion): boolean {
+  if (e.status === 'revoked') return true;
+  if (e.status !== 'good') return false;
+  if (sec(e.thisUpdate) >= sec(q.at)) return true;
+  const current = (t: Date) => sec(e.thisUpdate) <= sec(t) && (e.nextUpdate ? e.nextUpdate.getTime() >= t.getTime() : t.getTime() - e.thisUpdate.getTime() <= q.maxAgeMs);
+  return current(q.at) || current(q.validationTime ?? new Date());
+}
+
+/** One line for messages: who said what, and for which period. */
+export const describeEvidence = (e: RevocationEvidence) =>
+  `${e.origin} says ${e.status}${e.revokedAt ? ` since ${iso(e.revokedAt)}` : ''}${e.reason ? ` (${e.reason})` : ''}, thisUpdate ${iso(e.thisUpdate)}${e.nextUpdate ? `, nextUpdate ${iso(e.nextUpdate)}` : ''}`;
+
+/** `work`, or the signal's reason as soon as it aborts (the work itself ends by its own timeout). */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
+}
+
+/**
+ * The revocation status of `cert` at `q.at` from `sources` in order: the first answer that tells
+ * it wins (a revocation always does). A source that cannot answer, or whose answer does not tell
+ * the status then, is noted and the next one asked.
+ */
+export async function revocationStatusAt(sources: readonly RevocationSource[], cert: RevocationQuery, q: StatusQuestion): Promise<StatusAnswer> {
+  const messages: string[] = [];
+  let unusable: RevocationEvidence | undefined;
+  for (const source of sources) {
+    let e: RevocationEvidence | undefined;
+    try {
+      e = await unlessAborted(source.check(cert), q.signal);
+    } catch (err) {
+      if (q.signal?.aborted) throw q.signal.reason;
+      messages.push(`${q.who}: ${source.name} could not answer (${message(err)})`);
+      continue;
+    }
+    if (!e) continue;
+    if (tellsStatusAt(e, q)) return { evidence: e, messages };
+    unusable ??= e;
+    messages.push(`${q.who}: ${describeEvidence(e)}, which does not tell the status at ${iso(q.at)} (${e.status === 'good' ? 'stale' : 'unknown to the responder'})`);
+  }
+  return { ...(unusable ? { unusable } : {}), messages };
+}
+
 /** OCSP first, then CRLs, from the URLs certificates name. New instances have empty caches: keep them for the process's life. */
 export function defaultRevocationSources(options: HttpSourceOptions = {}): RevocationSource[] {
   return [ocspRevocationSource(options), crlRevocationSource(options)];

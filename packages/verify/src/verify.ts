@@ -8,7 +8,7 @@ import { SignatureValidationError, VerifyInputError } from './errors.js';
 import { type InspectedPdf, type InspectedSignature, inspectPdf, type IntegrityOptions, verdict } from './integrity.js';
 import { analyseModifications, type ModificationFinding, type ModificationOptions } from './modifications.js';
 import type { JpkiFacts, RevocationReport, SignatureLevel, SignatureReport, SubIndication, VerificationReport } from './report.js';
-import { defaultRevocationSources, dssRevocationSource, type RevocationEvidence, type RevocationSource } from './revocation.js';
+import { defaultRevocationSources, dssRevocationSource, type RevocationEvidence, type RevocationSource, revocationStatusAt } from './revocation.js';
 
 /**
  * Full PAdES validation (issue 4): on top of the integrity layer, for every signature, the chain
@@ -215,41 +215,13 @@ interface CertStatus {
 }
 
 /**
- * Whether `e` tells the status at `at`: data issued at or after it, or data current at `at` or at
- * the validation time (thisUpdate before, nextUpdate after). Times compare to the second: OCSP
- * and CRL times have no fractions, timestamps do.
- */
-function tellsStatusAt(e: RevocationEvidence, at: Date, ctx: Context): boolean {
-  if (e.status === 'revoked') return true;
-  if (e.status !== 'good') return false;
-  if (sec(e.thisUpdate) >= sec(at)) return true;
-  const current = (t: Date) => sec(e.thisUpdate) <= sec(t) && (e.nextUpdate ? e.nextUpdate.getTime() >= t.getTime() : t.getTime() - e.thisUpdate.getTime() <= ctx.maxAgeMs);
-  return current(at) || current(ctx.validationTime);
-}
-
-const describe = (e: RevocationEvidence) =>
-  `${e.origin} says ${e.status}${e.revokedAt ? ` since ${iso(e.revokedAt)}` : ''}${e.reason ? ` (${e.reason})` : ''}, thisUpdate ${iso(e.thisUpdate)}${e.nextUpdate ? `, nextUpdate ${iso(e.nextUpdate)}` : ''}`;
-
-/**
- * The revocation status of `cert` at `at` from the sources in order: the first answer that tells
- * it wins (a revocation always does). Nothing that tells it: TRY_LATER, never passed.
+ * The revocation status of `cert` at `at` from the sources in order (revocationStatusAt): the first
+ * answer that tells it wins (a revocation always does). Nothing that tells it: TRY_LATER, never passed.
  */
 async function revocationAt(ctx: Context, cert: Cert, issuer: Cert, at: Date, who: string): Promise<CertStatus> {
-  const messages: string[] = [];
-  let unusable: RevocationEvidence | undefined;
-  for (const source of ctx.sources) {
-    let e: RevocationEvidence | undefined;
-    try {
-      e = await source.check({ cert, issuer });
-    } catch (err) {
-      messages.push(`${who}: ${source.name} could not answer (${err instanceof Error ? err.message : String(err)})`);
-      continue;
-    }
-    if (!e) continue;
-    if (tellsStatusAt(e, at, ctx)) return { evidence: e, problems: [], messages };
-    unusable ??= e;
-    messages.push(`${who}: ${describe(e)}, which does not tell the status at ${iso(at)} (${e.status === 'good' ? 'stale' : 'unknown to the responder'})`);
-  }
+  const answer = await revocationStatusAt(ctx.sources, { cert, issuer }, { at, validationTime: ctx.validationTime, maxAgeMs: ctx.maxAgeMs, who });
+  const { evidence, unusable, messages } = answer;
+  if (evidence) return { evidence, problems: [], messages };
   const none = ctx.sources.length === 0 || (messages.length === 0 && !unusable);
   const why = none ? (ctx.offline ? 'the document embeds no revocation data for it and validation is offline' : 'no revocation source has data for it') : 'no fresh revocation data could be obtained';
   return {

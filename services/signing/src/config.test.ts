@@ -15,6 +15,8 @@ describe('config', () => {
       sessionTtlMs: 600_000,
       allowTestJpki: false,
       signingCaFiles: [],
+      jpkiEndpoints: [],
+      revocationTimeoutMs: 5000,
     });
     expect(config.tsaUrl).toBeUndefined();
     expect(config.seals.size).toBe(0);
@@ -50,6 +52,18 @@ describe('config', () => {
     expect(() => readConfig({ ...AUTH, TSA_URL: 'ftp://tsa' })).toThrow(/TSA_URL/);
     expect(() => readConfig({ ...AUTH, ALLOW_TEST_JPKI: 'maybe' })).toThrow(/ALLOW_TEST_JPKI/);
     expect(() => readConfig({ ...AUTH, DOCUMENT_SERVICE_ADDRESS: 'nowhere' })).toThrow(/host:port/);
+    expect(() => readConfig({ ...AUTH, REVOCATION_TIMEOUT_MS: '0' })).toThrow(/REVOCATION_TIMEOUT_MS/);
+    expect(() => readConfig({ ...AUTH, JPKI_REVOCATION: '[{"issuer": "/roots/g1.pem"}]' })).toThrow(/JPKI_REVOCATION\[0\] needs "ocsp" or "crl"/);
+  });
+
+  it('reads where card certificates are checked for revocation, as the verification service does', () => {
+    const config = readConfig({
+      ...AUTH,
+      JPKI_REVOCATION: '[{"issuer": "/roots/g1.pem", "ocsp": "http://jlis.example/ocsp"}]',
+      REVOCATION_TIMEOUT_MS: '3000',
+    });
+    expect(config.jpkiEndpoints).toEqual([{ issuer: '/roots/g1.pem', ocsp: 'http://jlis.example/ocsp' }]);
+    expect(config.revocationTimeoutMs).toBe(3000);
   });
 
   it('will not start without knowing who issues its callers\' tokens', () => {

@@ -1,6 +1,7 @@
 import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
 import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
+import { type JpkiEndpointSetting, parseJpkiEndpoints } from '@jitsuin/verify';
 
 /** The signing service's settings, read from the environment once, at start. */
 
@@ -38,6 +39,14 @@ export interface SigningConfig extends RelaySettings {
    * signature can be extended to B-LT (the card's certificate names no issuer URL to fetch).
    */
   signingCaFiles: string[];
+  /**
+   * Where the revocation of a card's certificate is asked at PrepareSignature besides the URLs it
+   * names: per JPKI signing root, as the verification service reads JPKI_REVOCATION (in
+   * production J-LIS' source, since real JPKI certificates name none).
+   */
+  jpkiEndpoints: JpkiEndpointSetting[];
+  /** Bound of each OCSP or CRL request made at PrepareSignature (the call's deadline bounds them all). */
+  revocationTimeoutMs: number;
   /** The largest PDF this service reads into memory, in bytes. */
   maxDocumentBytes: number;
   /** Bytes of PDFs held in memory at once by all calls together; calls beyond it wait. */
@@ -135,6 +144,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SigningConfig 
     seals: readSeals(env),
     allowTestJpki: envFlag(env, 'ALLOW_TEST_JPKI', false),
     signingCaFiles: (env.SIGNING_CA_CERTS ?? '').split(',').map((f) => f.trim()).filter(Boolean),
+    jpkiEndpoints: parseJpkiEndpoints(env.JPKI_REVOCATION),
+    revocationTimeoutMs: envInteger(env, 'REVOCATION_TIMEOUT_MS', 5000, 100, 120_000),
     maxDocumentBytes: envInteger(env, 'MAX_DOCUMENT_BYTES', 100 * 1024 * 1024, 1024, 2 * 1024 ** 3 - 1),
     memoryBudgetBytes: envInteger(env, 'SIGNING_MEMORY_BUDGET_BYTES', 512 * 1024 * 1024, 1024 * 1024, 64 * 1024 ** 3),
     callTimeoutMs: envInteger(env, 'SIGNING_CALL_TIMEOUT_MS', 120_000, 1000, 3_600_000),

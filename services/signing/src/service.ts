@@ -2,6 +2,7 @@ import type { OutboxCollection } from '@jitsuin/events';
 import { authenticator, openAccess, type TokenSource } from '@jitsuin/auth';
 import { startGrpcServer, type Logger } from '@jitsuin/rpc';
 import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
+import { defaultRevocationSources, jpkiRevocationSource, loadJpkiEndpoints } from '@jitsuin/verify';
 import { ContractAutomation } from './app/automation.js';
 import { MemoryBudget } from './app/memory.js';
 import { Signing } from './app/signing.js';
@@ -59,6 +60,13 @@ export async function startSigningService(config: SigningConfig, logger: Logger,
   // Seal keys first: a missing file or a wrong password stops the start, with the reason.
   const seals = await SealKeys.open(config.seals.values());
   const caCertificates = await readCaCertificates(config.signingCaFiles);
+  if (caCertificates.length === 0) logger.warn('no JPKI signing CAs are configured (SIGNING_CA_CERTS): PrepareSignature refuses every card');
+  // The verifier's sources, created once (each caches its answers until their nextUpdate).
+  const jpkiEndpoints = await loadJpkiEndpoints(config.jpkiEndpoints);
+  const revocation = [
+    ...(jpkiEndpoints.length > 0 ? [jpkiRevocationSource(jpkiEndpoints, { timeoutMs: config.revocationTimeoutMs })] : []),
+    ...defaultRevocationSources({ timeoutMs: config.revocationTimeoutMs }),
+  ];
   if (seals.ids.length === 0) logger.info('no seals are configured: Seal answers FAILED_PRECONDITION');
   if (!config.tsaUrl) logger.info('no timestamp authority is configured (TSA_URL): only B-B signatures are made');
   const store = await openStore(config);
@@ -76,6 +84,7 @@ export async function startSigningService(config: SigningConfig, logger: Logger,
       maxDocumentBytes: config.maxDocumentBytes,
       allowTestJpki: config.allowTestJpki,
       caCertificates,
+      revocation,
       callTimeoutMs: config.callTimeoutMs,
     },
     (id) => relay?.nudge(store.sessions.collection.collectionName, id),

@@ -134,7 +134,7 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
   };
   const signing = await startSigning();
 
-  return {
+  const world: World = {
     root,
     pkiDir: created.dir,
     manifest: created.manifest,
@@ -153,7 +153,8 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
       documents.close();
       documentsAsSigningService.close();
       await documentService.stop();
-      await pki.close();
+      // The servers running now: a test may have restarted them.
+      await world.pki.close();
       await rm(root, { recursive: true, force: true });
       // The test databases go with the test (the shared FerretDB outlives every run).
       for (const url of [signingMongoUrl, documentMongoUrl]) {
@@ -163,6 +164,7 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
       }
     },
   };
+  return world;
 }
 
 function readPassword(dir: string): string {

@@ -4,16 +4,13 @@ import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc'
 import type { AddressPolicies } from './domain/signer-facts.js';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
 import { linkKey, type LinkKeys } from '@jitsuin/web';
+import { type JpkiEndpointSetting, parseJpkiEndpoints } from '@jitsuin/verify';
 
 
 /** The verification service's settings, read from the environment once, at start. */
 
 /** Revocation endpoints for the JPKI root (one generation) in the PEM file `issuer`. */
-export interface JpkiEndpointConfig {
-  issuer: string;
-  ocsp?: string;
-  crl?: string;
-}
+export type JpkiEndpointConfig = JpkiEndpointSetting;
 
 export interface VerificationConfig extends RelaySettings {
   /** Who may call (the platform's token issuer and keys), and this service's own client. */
@@ -88,29 +85,6 @@ function optionalUrl(name: string, raw: unknown): string | undefined {
   return url.toString();
 }
 
-/**
- * JPKI_REVOCATION: JSON list of `{"issuer": "/path/root.pem", "ocsp": "http://...", "crl": "http://..."}`,
- * one per JPKI root generation (the source matches a certificate's issuer by key, not by name).
- */
-export function readJpkiEndpoints(raw: string | undefined): JpkiEndpointConfig[] {
-  if (raw === undefined || raw.trim() === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new Error('JPKI_REVOCATION must be JSON: [{"issuer": "<PEM file of the root>", "ocsp": "<URL>", "crl": "<URL>"}]');
-  }
-  if (!Array.isArray(parsed)) throw new Error('JPKI_REVOCATION must be a JSON list of {"issuer", "ocsp", "crl"}');
-  return parsed.map((entry: unknown, i) => {
-    const e = entry as { issuer?: unknown; ocsp?: unknown; crl?: unknown } | null;
-    if (typeof e?.issuer !== 'string' || e.issuer === '') throw new Error(`JPKI_REVOCATION[${i}] needs "issuer": the PEM file of the JPKI root`);
-    const ocsp = optionalUrl(`JPKI_REVOCATION[${i}].ocsp`, e.ocsp);
-    const crl = optionalUrl(`JPKI_REVOCATION[${i}].crl`, e.crl);
-    if (!ocsp && !crl) throw new Error(`JPKI_REVOCATION[${i}] needs "ocsp" or "crl" (or both)`);
-    return { issuer: e.issuer, ...(ocsp ? { ocsp } : {}), ...(crl ? { crl } : {}) };
-  });
-}
-
 /** REPORT_LINK_KEY and REPORT_LINK_PREVIOUS_KEY: secrets of at least 32 bytes; a previous key only beside a current one. */
 export function readReportLinkKeys(env: NodeJS.ProcessEnv): LinkKeys | undefined {
   const current = env.REPORT_LINK_KEY?.trim();
@@ -164,7 +138,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VerificationCo
     documentServiceAddress,
     trustAnchorPaths: list(env.TRUST_ANCHORS),
     allowTestJpki: envFlag(env, 'ALLOW_TEST_JPKI', false),
-    jpkiEndpoints: readJpkiEndpoints(env.JPKI_REVOCATION),
+    jpkiEndpoints: parseJpkiEndpoints(env.JPKI_REVOCATION),
     ocspTimeoutMs: envInteger(env, 'OCSP_TIMEOUT_MS', 10_000, 100, 300_000),
     crlTimeoutMs: envInteger(env, 'CRL_TIMEOUT_MS', 30_000, 100, 300_000),
     maxDocumentBytes: envInteger(env, 'MAX_DOCUMENT_BYTES', 100 * 1024 * 1024, 1024, 2 * 1024 ** 3 - 1),

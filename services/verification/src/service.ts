@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { authenticator, openAccess, type TokenSource } from '@jitsuin/auth';
 import type { EventConsumer, OutboxCollection } from '@jitsuin/events';
 import { startGrpcServer, type Logger } from '@jitsuin/rpc';
 import { connectStore, kafkaOutboxRelay } from '@jitsuin/store';
+import { loadJpkiEndpoints } from '@jitsuin/verify';
 import { Verifications } from './app/verifications.js';
 import { Verifier } from './app/verifier.js';
 import { DocumentService } from './clients/document-service.js';
@@ -37,15 +37,7 @@ export function outboxRelay(config: VerificationConfig, outboxes: OutboxCollecti
 /** The validator with the configured trust anchors and JPKI revocation endpoints (files read once). */
 export async function createVerifier(config: VerificationConfig, logger: Logger): Promise<Verifier> {
   const anchors = await readTrustAnchors(config.trustAnchorPaths);
-  const jpkiEndpoints = await Promise.all(
-    config.jpkiEndpoints.map(async (e) => ({
-      issuer: await readFile(e.issuer, 'utf8').catch(() => {
-        throw new Error(`JPKI_REVOCATION: the issuer file ${e.issuer} cannot be read`);
-      }),
-      ...(e.ocsp ? { ocspUrl: e.ocsp } : {}),
-      ...(e.crl ? { crlUrl: e.crl } : {}),
-    })),
-  );
+  const jpkiEndpoints = await loadJpkiEndpoints(config.jpkiEndpoints);
   const verifier = new Verifier({
     trustAnchors: anchors.pem,
     allowTestJpki: config.allowTestJpki,

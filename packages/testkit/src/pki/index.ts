@@ -10,3 +10,6 @@ export { TEST_SEAL_POLICY, TEST_TSA_POLICY } from './profiles.js';
 export type { CaEntry, PersonEntry, PkiManifest, PkiState, SealEntry } from './store.js';
 export { DEFAULT_BASE_URL } from './urls.js';
 export { freePort } from './port.js';
+export { remakeCertificate, type Remade, selfMadeCa } from './forge.js';
+export type { Issuer } from './issue.js';
+export type { RsaKey } from './keys.js';

@@ -9,8 +9,10 @@ import {
   type PadesLevel,
   type Placement,
 } from '@jitsuin/signer';
+import { parseCert } from '@jitsuin/pades';
+import { CertificateStore, readCertificates, type RevocationSource, revocationStatusAt } from '@jitsuin/verify';
 import type { DocumentService } from '../clients/document-service.js';
-import { checkCardCertificate, issuerChain, serialOf } from '../domain/certificate.js';
+import { cardIssuer, cardRevocation, checkCardCertificate, serialOf } from '../domain/certificate.js';
 import {
   cardSigner,
   checkOpenForSeal,
@@ -89,8 +91,16 @@ export interface SigningSettings {
   sessionTtlMs: number;
   maxDocumentBytes: number;
   allowTestJpki: boolean;
-  /** CAs that issue card signing certificates: the card's issuer goes into its signature. */
+  /**
+   * CAs that issue card signing certificates (every JPKI signing root generation): a card's
+   * certificate must come from one of them, which then goes into its signature.
+   */
   caCertificates: Buffer[];
+  /**
+   * Where a card certificate's revocation is asked at prepare, in order (the verifier's sources:
+   * JPKI endpoints, then the OCSP and CRL URLs it names), each request bounded in time.
+   */
+  revocation: RevocationSource[];
   /** Timeout of one call to a timestamp authority or revocation server. */
   callTimeoutMs: number;
 }
@@ -99,6 +109,9 @@ export interface SigningSettings {
 export interface CallLimits {
   signal: AbortSignal;
 }
+
+/** Revocation data without nextUpdate counts as current this long after its thisUpdate (as the verifier's default). */
+const REVOCATION_MAX_AGE_MS = 24 * 3_600_000;
 
 /** Memory a call holds besides the document itself: the update, the CMS, the messages in flight. */
 const WORKING_BYTES = 8 * 1024 * 1024;
@@ -117,6 +130,8 @@ const lengthOf = (parts: readonly Buffer[]) => parts.reduce((n, p) => n + p.leng
  * fails.
  */
 export class Signing {
+  private readonly cardCas: CertificateStore;
+
   constructor(
     private readonly documents: DocumentService,
     private readonly sessions: SessionRepository,
@@ -126,7 +141,9 @@ export class Signing {
     /** Called with the id of a session whose change and events were just written. */
     private readonly changed: (id: string) => void = () => {},
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.cardCas = new CertificateStore(readCertificates(settings.caCertificates, 'signing CA certificate'));
+  }
 
   /** Checks the card's certificate and the contract, adds the field and placeholder, opens a session. */
   async prepare(input: PrepareInput, limits: CallLimits): Promise<Prepared> {
@@ -141,6 +158,7 @@ export class Signing {
       allowTestHierarchy: this.settings.allowTestJpki,
       now,
     });
+    const issuer = await this.checkCardTrust(input.signerCertificate, now, limits);
 
     return this.withHead(contract, ref, limits, async (head, pdf, document) => {
       checkTurn(contract, party, document);
@@ -150,7 +168,7 @@ export class Signing {
         level,
         ...(input.certify ? { certify: input.certify } : {}),
         signerCertificate: input.signerCertificate,
-        chain: issuerChain(input.signerCertificate, this.settings.caCertificates),
+        chain: [issuer.der],
         signingTime: now,
         ...(tsaUrl ? { tsaUrl } : {}),
       });
@@ -182,6 +200,22 @@ export class Signing {
       await this.sessions.insert(session);
       return { sessionId: session.id, expiresAt: session.expiresAt, digest: pending.digest, digestInfo: pending.digestInfo };
     });
+  }
+
+  /**
+   * The card's certificate came from a configured JPKI signing root (by key identifier and
+   * signature) and is not revoked now, asked of the revocation sources within the call's
+   * deadline. Returns the issuer. A source that cannot answer is UNAVAILABLE: nothing is written.
+   */
+  private async checkCardTrust(der: Buffer, now: Date, limits: CallLimits) {
+    const issuer = cardIssuer(der, this.cardCas, now);
+    const answer = await revocationStatusAt(
+      this.settings.revocation,
+      { cert: parseCert(der, 'the signer certificate'), issuer },
+      { at: now, validationTime: now, maxAgeMs: REVOCATION_MAX_AGE_MS, who: 'the signer certificate', signal: limits.signal },
+    );
+    cardRevocation(answer);
+    return issuer;
   }
 
   /**

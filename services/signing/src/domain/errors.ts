@@ -8,6 +8,9 @@ import { JitsuinError, type ErrorKind } from '@jitsuin/errors';
 export type SigningFailureCode =
   | 'NOT_A_SIGNING_CERTIFICATE'
   | 'CERTIFICATE_EXPIRED'
+  /** No configured JPKI signing CA issued the certificate (by key identifier and signature). */
+  | 'UNTRUSTED_ISSUER'
+  | 'CERTIFICATE_REVOKED'
   | 'FACTS_MISMATCH'
   | 'CERTIFICATE_MISMATCH'
   | 'CONTRACT_CLOSED'
