@@ -9,10 +9,12 @@ import {
   infraStatus,
   repoRoot,
   runDir,
+  serviceKafkaEnv,
   serviceStatus,
   startService,
   stopInfra,
   stopService,
+  type InfraAddresses,
   type Log,
   type ServiceSpec,
   type ServiceStatus,
@@ -177,9 +179,12 @@ export interface ServicePlacement extends ProcessPlace {
   env: Record<string, string>;
 }
 
+/** The servers a service is given: its Kafka login is its own principal's when there is one. */
+export type PlatformInfra = Pick<InfraAddresses, 'kafka' | 'kafkaLogins' | 'mongoUrl'>;
+
 export function specOf(
   service: PlatformService,
-  infra?: { kafkaBrokers: string[]; mongoUrl: string },
+  infra?: PlatformInfra,
   pki?: TestPki,
   placement?: ServicePlacement,
 ): ServiceSpec {
@@ -208,7 +213,7 @@ export function specOf(
         ...(pki && pkiEnv(pki)),
         ...process.env,
         [service.portEnv]: String(port),
-        ...(infra && { KAFKA_BROKERS: infra.kafkaBrokers.join(','), MONGO_URL: infra.mongoUrl }),
+        ...(infra && { ...serviceKafkaEnv(infra, service.name), MONGO_URL: infra.mongoUrl }),
         ...placement?.env,
       },
     }),

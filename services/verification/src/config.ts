@@ -1,5 +1,6 @@
 import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
-import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
+import { envFlag, envInteger, envMongoUrl } from '@jitsuin/rpc';
+import { kafkaConnectionFromEnv, type KafkaConnection } from '@jitsuin/events';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
 
 
@@ -23,7 +24,7 @@ export interface VerificationConfig extends RelaySettings {
   /** Serve the HTML pages at all. */
   httpEnabled: boolean;
   mongoUrl: string;
-  kafkaBrokers: string[];
+  kafka: KafkaConnection;
   /** host:port of jitsuin.document.v1.DocumentService. */
   documentServiceAddress: string;
   /**
@@ -106,7 +107,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VerificationCo
     httpPort: envInteger(env, 'VERIFICATION_HTTP_PORT', 8054, 0, 65535),
     httpEnabled: envFlag(env, 'VERIFICATION_HTTP', true),
     mongoUrl: envMongoUrl(env, 'VERIFICATION_MONGO_URL', 'jitsuin_verification'),
-    kafkaBrokers: envKafkaBrokers(env),
+    kafka: kafkaConnectionFromEnv(env),
     documentServiceAddress,
     trustAnchorPaths: list(env.TRUST_ANCHORS),
     allowTestJpki: envFlag(env, 'ALLOW_TEST_JPKI', false),
