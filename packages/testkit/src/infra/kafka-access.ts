@@ -1,14 +1,13 @@
 // The broker's ACLs, made from @jitsuin/events' SERVICE_ACCESS table: applied by the testkit
 // after every start of its broker (and by ./jitsuin up), as the admin principal.
-import {
-  AclOperationTypes as Op,
-  AclPermissionTypes,
-  AclResourceTypes as Resource,
-  ResourcePatternTypes as Pattern,
-  type AclEntry,
-  type Kafka,
-} from 'kafkajs';
+import kafkajs, { type AclEntry, type Kafka } from 'kafkajs';
 import { SERVICE_ACCESS, SERVICE_PRINCIPALS, Topics } from '@jitsuin/events';
+
+// kafkajs is CommonJS, and Node sees only some of its exports by name.
+const { AclOperationTypes: Op, AclPermissionTypes, AclResourceTypes: Resource, ResourcePatternTypes: Pattern } = kafkajs;
+type Op = kafkajs.AclOperationTypes;
+type Resource = kafkajs.AclResourceTypes;
+type Pattern = kafkajs.ResourcePatternTypes;
 
 /** The principal the tests produce and consume as: anything on the Jitsuin topics, any group. */
 export const TEST_PRINCIPAL = 'test';
