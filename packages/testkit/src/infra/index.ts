@@ -6,13 +6,13 @@
 // KAFKA_BROKERS (comma list) / MONGO_URL point at existing servers instead: nothing is started
 // for that piece, we only wait until it is healthy.
 import path from 'node:path';
-import { createKafka, ensureTopics, kafkaConnectionEnv, kafkaConnectionFromEnv, type KafkaConnection } from '@jitsuin/events';
+import { createKafka, ensureTopics, kafkaConnectionEnv, kafkaConnectionFromEnv, Topics, type KafkaConnection } from '@jitsuin/events';
 import { InfraError } from './errors.js';
 import { ferretDbSpec, probeMongo, type FerretDbOptions } from './ferretdb.js';
 import { ensureKafkaUsers, kafkaLogins, kafkaPlace, kafkaSecurity, kafkaSpec, probeKafka, type KafkaLogin, type KafkaOptions, type KafkaPrincipal } from './kafka.js';
 import { syncPlatformAcls } from './kafka-access.js';
 import { runDir } from './paths.js';
-import { withLock } from './process.js';
+import { sleep, withLock } from './process.js';
 import { serviceStatus, startService, stopService, waitHealthy, type Log, type ServiceSpec, type ServiceStatus } from './service.js';
 
 export { InfraError } from './errors.js';
@@ -57,7 +57,7 @@ export function serviceKafkaEnv(infra: Pick<InfraAddresses, 'kafka' | 'kafkaLogi
   };
 }
 
-interface KafkaAccess {
+export interface KafkaAccess {
   kafka: KafkaConnection;
   kafkaLogins?: Record<KafkaPrincipal, KafkaLogin>;
 }
@@ -101,6 +101,14 @@ async function ensureKafka(opts: KafkaOptions = {}, log: Log): Promise<KafkaAcce
     await waitHealthy({ name: 'kafka (KAFKA_BROKERS)', address: external.brokers.join(','), probe: () => probeKafka(external), startTimeoutMs: EXTERNAL_TIMEOUT_MS, logFile: '' });
     return { kafka: external };
   }
+  return startKafkaBroker(opts, log);
+}
+
+/**
+ * Starts (or reuses) the testkit's own broker as `opts` describe it, whatever KAFKA_BROKERS
+ * says; on SASL, then makes every principal's credential, the topics and the ACLs.
+ */
+export async function startKafkaBroker(opts: KafkaOptions = {}, log: Log = defaultLog): Promise<KafkaAccess> {
   const spec = kafkaSpec(opts);
   const brokers = [spec.address];
   const place = kafkaPlace(opts);
@@ -116,9 +124,26 @@ async function ensureKafka(opts: KafkaOptions = {}, log: Log): Promise<KafkaAcce
     await ensureKafkaUsers(opts, log);
     const admin = createKafka({ brokers, sasl: logins.admin.sasl, clientId: 'jitsuin-infra-admin', logLevel: 'NOTHING' });
     await ensureTopics(admin);
-    await syncPlatformAcls(admin);
+    // The controller has the ACLs when createAcls returns; the broker's authorizer a moment later.
+    if (await syncPlatformAcls(admin)) await waitUntilTestSeesTopics({ brokers, sasl: logins.test.sasl });
   });
   return { kafka: { brokers, sasl: logins.test.sasl }, kafkaLogins: logins };
+}
+
+async function waitUntilTestSeesTopics(test: KafkaConnection): Promise<void> {
+  const kafka = createKafka({ ...test, clientId: 'jitsuin-infra-acl-check', logLevel: 'NOTHING' });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const deadline = Date.now() + 30_000; ; ) {
+      const seen = new Set(await admin.listTopics());
+      if (Object.values(Topics).every((t) => seen.has(t))) return;
+      if (Date.now() > deadline) throw new InfraError('kafka: the ACLs made for the test principal did not take effect within 30 s');
+      await sleep(100);
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function ensureMongo(opts: FerretDbOptions | undefined, log: Log): Promise<string> {
@@ -158,6 +183,11 @@ export async function stopInfra(log: Log = () => {}): Promise<void> {
     externalKafka() ? undefined : stopPiece(kafkaSpec(), log),
     externalMongo() ? undefined : stopPiece(ferretDbSpec(), log),
   ]);
+}
+
+/** Stops the testkit's own broker that `opts` describe (data kept), whatever KAFKA_BROKERS says. */
+export async function stopKafkaBroker(opts: KafkaOptions = {}, log: Log = () => {}): Promise<void> {
+  await stopPiece(kafkaSpec(opts), log);
 }
 
 function stopPiece(spec: ServiceSpec, log: Log): Promise<void> {

@@ -47,9 +47,9 @@ const key = (a: AclEntry) => [a.principal, a.host, a.permissionType, a.resourceT
 /**
  * Makes the broker's ACLs for the platform's principals exactly platformAcls(): missing ones
  * are created, ones no longer in the table deleted (a right taken from a service is taken from
- * the running broker too). Other principals' ACLs are left alone.
+ * the running broker too). Other principals' ACLs are left alone. Resolves true if it changed any.
  */
-export async function syncPlatformAcls(adminKafka: Kafka): Promise<void> {
+export async function syncPlatformAcls(adminKafka: Kafka): Promise<boolean> {
   const wanted = platformAcls();
   const principals = new Set([...SERVICE_PRINCIPALS, TEST_PRINCIPAL].map((p) => `User:${p}`));
   const admin = adminKafka.admin();
@@ -72,6 +72,7 @@ export async function syncPlatformAcls(adminKafka: Kafka): Promise<void> {
     const extra = existing.filter((a) => !want.has(key(a)));
     if (missing.length > 0) await admin.createAcls({ acl: missing });
     if (extra.length > 0) await admin.deleteAcls({ filters: extra });
+    return missing.length + extra.length > 0;
   } finally {
     await admin.disconnect();
   }
