@@ -19,7 +19,7 @@ function client(sasl?: KafkaSasl, extra: Partial<KafkaConfig> = {}): Kafka {
   return new Kafka({
     clientId: 'kafka-access-test',
     brokers: kafka.brokers,
-    ...(sasl && { sasl: sasl as SASLOptions }),
+    ...(sasl && { sasl: { ...sasl } as SASLOptions }),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     retry: { retries: 0 },

@@ -25,7 +25,7 @@ async function topicsSeenBy(connection: KafkaConnection): Promise<string[]> {
   const admin = new Kafka({
     clientId: 'kafka-security-test',
     brokers: connection.brokers,
-    ...(connection.sasl && { sasl: connection.sasl as SASLOptions }),
+    ...(connection.sasl && { sasl: { ...connection.sasl } as SASLOptions }),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3000,
     retry: { retries: 0 },

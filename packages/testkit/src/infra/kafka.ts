@@ -252,7 +252,8 @@ async function withAdmin(connection: KafkaConnection, fn: (admin: Admin) => Prom
   const kafka = new Kafka({
     clientId: 'jitsuin-infra-probe',
     brokers: connection.brokers,
-    ...(connection.sasl && { sasl: connection.sasl as SASLOptions }),
+    // A copy: kafkajs keeps state of its own on the sasl object it is given.
+    ...(connection.sasl && { sasl: { ...connection.sasl } as SASLOptions }),
     ...(connection.ssl && { ssl: true }),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
