@@ -35,11 +35,11 @@ import {
   type CreateContractRequest,
   type UploadDocumentRequest,
 } from '@jitsuin/proto/document/v1/document';
-import { createKafka, decodeEvent, ensureTopics, EventConsumer, Topics } from '@jitsuin/events';
+import { createKafka, decodeEvent, ensureTopics, EventConsumer, Topics, type KafkaConnection } from '@jitsuin/events';
 import { bundleService } from '@jitsuin/cli/bundle';
 import { callClientStream, callUnary, isServing } from '@jitsuin/rpc';
 import { makePdf } from '@jitsuin/testkit';
-import { ensureInfra, ferretDbVersion, infraStatus, kafkaVersion } from '@jitsuin/testkit/infra';
+import { ensureInfra, ferretDbVersion, infraStatus, kafkaVersion, serviceKafkaEnv } from '@jitsuin/testkit/infra';
 import { cleanupSteps, cpuSeconds, freePort, machine, median, memoryOf, MiB, percentile, sampleRss, sleep, spawnEntry } from './proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -222,7 +222,7 @@ async function main() {
     {
       DOCUMENT_GRPC_PORT: String(port),
       DOCUMENT_MONGO_URL: mongoUrl.toString(),
-      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+      ...serviceKafkaEnv(infra, 'document'),
       LOG_LEVEL: 'warn',
       ...(MEM_PROBE ? { BENCH_MEM_PROBE_FILE: probeFile } : {}),
     },
@@ -329,7 +329,7 @@ async function main() {
 
   // 3. event latency.
   let events: Record<string, unknown> | undefined;
-  if (!SKIP.has('events')) events = await eventLatency(infra.kafkaBrokers, client);
+  if (!SKIP.has('events')) events = await eventLatency(infra.kafka, client);
 
   const result = {
     finishedAt: new Date().toISOString(),
@@ -360,8 +360,8 @@ async function main() {
  * then makes 250 × (upload → document.uploaded, create → contract.created, send →
  * contract.sent + contract.step_opened) = 1,000 events, one call after another.
  */
-async function eventLatency(brokers: string[], client: DocumentServiceClient) {
-  const kafka = createKafka({ brokers, clientId: 'bench-document', logLevel: 'NOTHING' });
+async function eventLatency(connection: KafkaConnection, client: DocumentServiceClient) {
+  const kafka = createKafka({ ...connection, clientId: 'bench-document', logLevel: 'NOTHING' });
   await ensureTopics(kafka);
   const tenant = `bench-ev-${randomUUID().slice(0, 8)}`;
   const warmTenant = `${tenant}-warm`;

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     // not weigh on the next (FerretDB reads grow with what a collection holds, see the notes).
     const p = await startPlatform({ ...infra, label: `bench${inFlight}`, people: MORTGAGE_PEOPLE, log });
     cleanups.push(() => p.stop());
-    const tap = await EventTap.start(infra.kafkaBrokers, p.id);
+    const tap = await EventTap.start(infra.kafka, p.id);
     cleanups.push(() => tap.stop());
     const signers = new Signers(p, tap, CARDS);
     try {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { contractRequest, FLOWS, signWithCard } from '@jitsuin/cli/demo';
-import { createKafka, decodeEvent, ensureTopics, Topics, type EventEnvelope } from '@jitsuin/events';
+import { createKafka, decodeEvent, ensureTopics, Topics, type EventEnvelope, type KafkaConnection } from '@jitsuin/events';
 import { ContractState } from '@jitsuin/proto/document/v1/document';
 import type { Delivery, TenantConfig } from '@jitsuin/proto/notification/v1/notification';
 import { callClientStream, callUnary } from '@jitsuin/rpc';
@@ -43,11 +43,11 @@ export class EventTap {
     private readonly tenantPrefix: string,
   ) {}
 
-  static async start(kafkaBrokers: string[], tenantPrefix: string): Promise<EventTap> {
+  static async start(connection: KafkaConnection, tenantPrefix: string): Promise<EventTap> {
     const topics = [Topics.contract, Topics.signature, Topics.verification, Topics.deadLetter];
     const groupId = `e2e-tap-${randomUUID()}`;
-    await startGroupsAtEnd(kafkaBrokers, [{ groupId, topics }]);
-    const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'e2e-tap', logLevel: 'NOTHING' });
+    await startGroupsAtEnd(connection, [{ groupId, topics }]);
+    const kafka = createKafka({ ...connection, clientId: 'e2e-tap', logLevel: 'NOTHING' });
     await ensureTopics(kafka);
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
     const tap = new EventTap(consumer, tenantPrefix);

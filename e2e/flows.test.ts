@@ -190,7 +190,7 @@ describe('bad input through the platform', () => {
   });
 
   it('a malformed event goes to the dead-letter topic from every consumer of its topic, and the next contract still completes', async () => {
-    const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'e2e-malformed', logLevel: 'NOTHING' });
+    const kafka = createKafka({ ...testInfra().kafka, clientId: 'e2e-malformed', logLevel: 'NOTHING' });
     await ensureTopics(kafka);
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
@@ -211,7 +211,7 @@ describe('bad input through the platform', () => {
     const ours = (topic: string) => e.p.groups.filter((g) => g.topics.includes(topic)).map((g) => g.groupId).sort();
     const deadLettered = (topic: string) =>
       e.tap.deadLetters
-        .filter((d) => d.key === key && d.headers[DeadLetterHeaders.originalTopic] === topic && d.headers[DeadLetterHeaders.consumerGroup]?.startsWith(`e2e-${e.p.id}-`))
+        .filter((d) => d.key === key && d.headers[DeadLetterHeaders.originalTopic] === topic && d.headers[DeadLetterHeaders.consumerGroup]?.endsWith(`-e2e-${e.p.id}`))
         .map((d) => d.headers[DeadLetterHeaders.consumerGroup])
         .sort();
     await expect.poll(() => deadLettered(Topics.contract), POLL).toEqual(ours(Topics.contract));
@@ -226,7 +226,7 @@ describe('bad input through the platform', () => {
     await expect.poll(() => e.tap.distinct(c.contractId, 'contract.completed').length, { timeout: 30_000, interval: 200 }).toBe(1);
     // The contract nobody holds was passed over by the signing automation, not retried into
     // the dead letter (which took 5 attempts, seconds of its partition, before the fix).
-    expect(e.tap.deadLetters.filter((d) => d.headers[EventHeaders.id] === foreign.id && d.headers[DeadLetterHeaders.consumerGroup] === `e2e-${e.p.id}-signing-automation`)).toEqual([]);
+    expect(e.tap.deadLetters.filter((d) => d.headers[EventHeaders.id] === foreign.id && d.headers[DeadLetterHeaders.consumerGroup] === `signing-automation-e2e-${e.p.id}`)).toEqual([]);
     expect(MORTGAGE.steps.map((_, i) => e.tap.distinct(c.contractId, 'contract.step_opened').some((ev) => ev.payload?.$case === 'contractStepOpened' && ev.payload.value.stepIndex === i))).toEqual([true, true, true]);
   }, 200_000);
 });

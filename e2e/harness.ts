@@ -18,13 +18,13 @@ export interface E2e {
 }
 
 export async function startE2e(label: string, env: PlatformOptions['env'] = {}): Promise<E2e> {
-  const { kafkaBrokers, mongoUrl } = testInfra();
+  const { kafka, kafkaLogins, mongoUrl } = testInfra();
   const smtp = await startSmtp();
   const receiver = await startReceiver();
   let p: Platform | undefined;
   try {
-    p = await startPlatform({ kafkaBrokers, mongoUrl, label, people: MORTGAGE_PEOPLE, smtpUrl: smtp.url, env, log: () => {} });
-    const tap = await EventTap.start(kafkaBrokers, p.id);
+    p = await startPlatform({ kafka, kafkaLogins, mongoUrl, label, people: MORTGAGE_PEOPLE, smtpUrl: smtp.url, env, log: () => {} });
+    const tap = await EventTap.start(kafka, p.id);
     const platform = p;
     return {
       p: platform,

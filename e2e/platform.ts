@@ -16,9 +16,10 @@ import {
   platformBundleFiles,
   SERVICES,
   specOf,
+  type PlatformInfra,
   type ServicePlacement,
 } from '@jitsuin/cli/platform';
-import { Topics } from '@jitsuin/events';
+import { Topics, type KafkaConnection } from '@jitsuin/events';
 import { DocumentServiceClient } from '@jitsuin/proto/document/v1/document';
 import { NotificationServiceClient } from '@jitsuin/proto/notification/v1/notification';
 import { SigningServiceClient } from '@jitsuin/proto/signing/v1/signing';
@@ -31,7 +32,10 @@ export type ServiceName = 'auth' | 'document' | 'signing' | 'notification' | 've
 const NAMES: ServiceName[] = ['auth', 'document', 'signing', 'notification', 'verification'];
 
 export interface PlatformOptions {
-  kafkaBrokers: string[];
+  /** How the harness itself connects (the `test` principal on the testkit's SASL broker). */
+  kafka: KafkaConnection;
+  /** Each service's own login, when the broker has them (testInfra().kafkaLogins). */
+  kafkaLogins?: PlatformInfra['kafkaLogins'];
   mongoUrl: string;
   /** Names this platform's databases, groups and directory (a short word: the test file). */
   label: string;
@@ -97,7 +101,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   pruneOldRuns();
   const dir = path.join(e2eRoot, id);
   fs.mkdirSync(dir, { recursive: true });
-  const infra = { kafkaBrokers: o.kafkaBrokers, mongoUrl: o.mongoUrl };
+  const infra: PlatformInfra = { kafka: o.kafka, ...(o.kafkaLogins && { kafkaLogins: o.kafkaLogins }), mongoUrl: o.mongoUrl };
   // Bundles of this platform's own (built once, reused by restarts), named after it.
   const bundleName = `e2e-${id}`;
 
@@ -119,13 +123,15 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     url.pathname = `/e2e_${id.replace(/-/g, '_')}_${name}`;
     return url.toString();
   };
-  const group = (name: string) => `e2e-${id}-${name}`;
+  // Each named after the service's default group, so that it falls under the service
+  // principal's group prefix (SERVICE_ACCESS in @jitsuin/events).
+  const group = (name: string) => `${name}-e2e-${id}`;
   const groups: GroupTopics[] = [
     { groupId: group('document-verdicts'), topics: [Topics.verification] },
     { groupId: group('document-event-log'), topics: [Topics.contract, Topics.signature, Topics.verification] },
     { groupId: group('signing-automation'), topics: [Topics.contract] },
-    { groupId: group('verification'), topics: [Topics.signature] },
-    { groupId: group('notification'), topics: [Topics.contract, Topics.signature, Topics.verification] },
+    { groupId: group('jitsuin-verification'), topics: [Topics.signature] },
+    { groupId: group('jitsuin-notification'), topics: [Topics.contract, Topics.signature, Topics.verification] },
   ];
   const common = { LOG_LEVEL: o.logLevel ?? 'warn', SHUTDOWN_GRACE_MS: '3000' };
   const env: Record<ServiceName, Record<string, string>> = {
@@ -143,13 +149,13 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     },
     verification: {
       VERIFICATION_MONGO_URL: db('verification'),
-      VERIFICATION_GROUP_ID: group('verification'),
+      VERIFICATION_GROUP_ID: group('jitsuin-verification'),
       DOCUMENT_SERVICE_ADDRESS: address.document,
       VERIFICATION_HTTP: 'false',
     },
     notification: {
       NOTIFICATION_MONGO_URL: db('notification'),
-      NOTIFICATION_GROUP_ID: group('notification'),
+      NOTIFICATION_GROUP_ID: group('jitsuin-notification'),
       ...(o.smtpUrl ? { SMTP_URL: o.smtpUrl } : {}),
     },
   };
@@ -163,7 +169,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
 
   // Each group starts at the end of its topics before its service first joins: it handles
   // exactly what happens from now on (no backlog of other runs, no race with "latest").
-  await startGroupsAtEnd(o.kafkaBrokers, groups);
+  await startGroupsAtEnd(o.kafka, groups);
 
   const pids = new Map<ServiceName, number>();
   const start = async (name: ServiceName) => {

@@ -12,10 +12,12 @@ import {
   infraStatus,
   repoRoot,
   runDir,
+  serviceKafkaEnv,
   serviceStatus,
   startService,
   stopInfra,
   stopService,
+  type InfraAddresses,
   type Log,
   type ServiceSpec,
   type ServiceStatus,
@@ -247,9 +249,12 @@ export interface ServicePlacement extends ProcessPlace {
   env: Record<string, string>;
 }
 
+/** The servers a service is given: its Kafka login is its own principal's when there is one. */
+export type PlatformInfra = Pick<InfraAddresses, 'kafka' | 'kafkaLogins' | 'mongoUrl'>;
+
 export function specOf(
   service: PlatformService,
-  infra?: { kafkaBrokers: string[]; mongoUrl: string },
+  infra?: PlatformInfra,
   pki?: TestPki,
   placement?: ServicePlacement,
   auth?: PlatformAuth,
@@ -281,7 +286,7 @@ export function specOf(
         ...(auth && authEnv(auth, service.name)),
         ...process.env,
         [service.portEnv]: String(port),
-        ...(infra && { KAFKA_BROKERS: infra.kafkaBrokers.join(','), MONGO_URL: infra.mongoUrl }),
+        ...(infra && { ...serviceKafkaEnv(infra, service.name), MONGO_URL: infra.mongoUrl }),
         ...placement?.env,
       },
     }),

@@ -12,6 +12,12 @@ export {
 export { MalformedEventError } from './errors.js';
 export {
   createKafka,
+  kafkaConnectionFromEnv,
+  kafkaConnectionEnv,
+  SASL_MECHANISMS,
+  type KafkaConnection,
+  type KafkaSasl,
+  type SaslMechanism,
   type KafkaOptions,
   type KafkaLogFn,
   type KafkaLogRecord,
@@ -29,3 +35,4 @@ export { type ConsumerLogger, type ServiceConsumerOptions, startServiceConsumer 
 export { type Backoff, backoffDelay, sleep } from './backoff.js';
 export { isDuplicateKeyError } from './idempotency.js';
 export { OutboxRelay, type OutboxCollection, type OutboxRelayOptions } from './outbox-relay.js';
+export { SERVICE_ACCESS, SERVICE_PRINCIPALS, type ServiceAccess, type ServicePrincipal } from './access.js';

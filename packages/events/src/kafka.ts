@@ -1,4 +1,5 @@
-import { Kafka, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 
 export type LogLevelName = 'NOTHING' | 'ERROR' | 'WARN' | 'INFO' | 'DEBUG';
 
@@ -12,8 +13,27 @@ export interface KafkaLogRecord {
 
 export type KafkaLogFn = (record: KafkaLogRecord) => void;
 
-export interface KafkaOptions {
+/** The SASL mechanisms a Jitsuin client may log in with (Strimzi's scram-sha-512 first). */
+export const SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+export interface KafkaSasl {
+  mechanism: SaslMechanism;
+  username: string;
+  password: string;
+}
+
+/**
+ * Where Kafka is and who we are to it: the brokers, the principal's SASL login (none: a
+ * plaintext listener, as a development broker without ACLs has), TLS on or off.
+ */
+export interface KafkaConnection {
   brokers: string[];
+  sasl?: KafkaSasl;
+  ssl?: boolean;
+}
+
+export interface KafkaOptions extends KafkaConnection {
   clientId: string;
   /** Default WARN: kafkajs is chatty at INFO (every join, every stop). Name or kafkajs enum. */
   logLevel?: LogLevelName | KafkaLogLevel;
@@ -32,6 +52,8 @@ export function createKafka(opts: KafkaOptions): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ...(opts.sasl && { sasl: { mechanism: opts.sasl.mechanism, username: opts.sasl.username, password: opts.sasl.password } as SASLOptions }),
+    ...(opts.ssl && { ssl: true }),
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 300, maxRetryTime: 5_000, factor: 0.2, multiplier: 2, retries: 5 },
@@ -47,6 +69,73 @@ export function createKafka(opts: KafkaOptions): Kafka {
       log(record);
     },
   });
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The connection a process is configured with, read once at start:
+ * - KAFKA_BROKERS: host:port,host:port (default 127.0.0.1:9092, the project's own broker);
+ * - KAFKA_SASL_MECHANISM: scram-sha-512 | scram-sha-256 | plain, with KAFKA_USERNAME and
+ *   KAFKA_PASSWORD or KAFKA_PASSWORD_FILE (a mounted secret, e.g. Strimzi's KafkaUser secret);
+ *   unset: no SASL (a plaintext listener);
+ * - KAFKA_SSL: true for a TLS listener (the system's CAs; NODE_EXTRA_CA_CERTS adds a cluster CA).
+ */
+export function kafkaConnectionFromEnv(env: Env): KafkaConnection {
+  const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+  if (brokers.length === 0) throw new Error('KAFKA_BROKERS must name at least one broker (host:port)');
+  const connection: KafkaConnection = { brokers };
+  const sasl = saslFromEnv(env);
+  if (sasl) connection.sasl = sasl;
+  const ssl = env.KAFKA_SSL?.trim();
+  if (ssl) {
+    if (!/^(true|false|1|0|yes|no)$/i.test(ssl)) throw new Error(`KAFKA_SSL must be true or false (got ${JSON.stringify(ssl)})`);
+    if (/^(true|1|yes)$/i.test(ssl)) connection.ssl = true;
+  }
+  return connection;
+}
+
+function saslFromEnv(env: Env): KafkaSasl | undefined {
+  const mechanism = env.KAFKA_SASL_MECHANISM?.trim().toLowerCase();
+  const username = env.KAFKA_USERNAME?.trim();
+  if (!mechanism) {
+    if (username || env.KAFKA_PASSWORD || env.KAFKA_PASSWORD_FILE) {
+      throw new Error('KAFKA_USERNAME / KAFKA_PASSWORD are set but KAFKA_SASL_MECHANISM is not: set it to scram-sha-512, scram-sha-256 or plain');
+    }
+    return undefined;
+  }
+  if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+    throw new Error(`KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')} (got ${JSON.stringify(mechanism)})`);
+  }
+  if (!username) throw new Error(`KAFKA_SASL_MECHANISM is ${mechanism} but KAFKA_USERNAME is not set`);
+  let password = env.KAFKA_PASSWORD;
+  const file = env.KAFKA_PASSWORD_FILE?.trim();
+  if (password && file) throw new Error('set KAFKA_PASSWORD or KAFKA_PASSWORD_FILE, not both');
+  if (file) {
+    try {
+      password = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      throw new Error(`KAFKA_PASSWORD_FILE ${file} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  if (!password) throw new Error(`KAFKA_SASL_MECHANISM is ${mechanism} but neither KAFKA_PASSWORD nor KAFKA_PASSWORD_FILE gives a password`);
+  return { mechanism: mechanism as SaslMechanism, username, password };
+}
+
+/**
+ * The environment that gives a child process `connection` (the inverse of
+ * kafkaConnectionFromEnv). Every variable is set, empty when unused, so that none inherited
+ * from the parent's environment (another principal's KAFKA_PASSWORD_FILE) mixes in.
+ */
+export function kafkaConnectionEnv(connection: KafkaConnection): Record<string, string> {
+  return {
+    KAFKA_BROKERS: connection.brokers.join(','),
+    KAFKA_SASL_MECHANISM: connection.sasl?.mechanism ?? '',
+    KAFKA_USERNAME: connection.sasl?.username ?? '',
+    KAFKA_PASSWORD: connection.sasl?.password ?? '',
+    KAFKA_PASSWORD_FILE: '',
+    KAFKA_SSL: connection.ssl ? 'true' : '',
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { EventConsumer, type EventHandler } from './consumer.js';
-import { createKafka } from './kafka.js';
+import { createKafka, type KafkaConnection } from './kafka.js';
 import { ensureTopics, type Topic } from './topics.js';
 
 /** The part of a service's logger (pino) a consumer writes to. */
@@ -10,7 +10,7 @@ export interface ConsumerLogger {
 }
 
 export interface ServiceConsumerOptions {
-  kafkaBrokers: string[];
+  kafka: KafkaConnection;
   /** Names this consumer in broker logs, e.g. "signing-automation". */
   clientId: string;
   groupId: string;
@@ -29,7 +29,7 @@ export interface ServiceConsumerOptions {
 export async function startServiceConsumer(options: ServiceConsumerOptions): Promise<EventConsumer> {
   const { logger } = options;
   const kafka = createKafka({
-    brokers: options.kafkaBrokers,
+    ...options.kafka,
     clientId: options.clientId,
     log: (record) => (record.level === 'ERROR' ? logger.error({ kafka: record }, 'kafka') : logger.warn({ kafka: record }, 'kafka')),
   });

@@ -19,11 +19,14 @@ import {
   type EventEnvelope,
   type EventHandler,
   type EventConsumerOptions,
+  type KafkaConnection,
+  kafkaConnectionFromEnv,
 } from '../src/index.js';
 
-// KAFKA_BROKERS wins; else what the root vitest global setup started; else the default port.
-const provided = (inject as (key: string) => string[] | undefined)('kafkaBrokers');
-const brokers = (process.env.KAFKA_BROKERS ?? provided?.join(',') ?? '127.0.0.1:9092').split(',');
+// What the root vitest global setup started, with its test login; else KAFKA_BROKERS (and
+// KAFKA_SASL_*) or the default port.
+const provided = (inject as (key: string) => KafkaConnection | undefined)('kafka');
+const connection = provided ?? kafkaConnectionFromEnv(process.env);
 const TIMEOUT = 30_000;
 
 let kafka: Kafka;
@@ -32,7 +35,7 @@ let rawProducer: Producer;
 const running: EventConsumer[] = [];
 
 beforeAll(async () => {
-  kafka = createKafka({ brokers, clientId: 'events-test' });
+  kafka = createKafka({ ...connection, clientId: 'events-test' });
   await ensureTopics(kafka);
   publisher = await EventPublisher.connect(kafka);
   rawProducer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });

@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JitsuinError } from '@jitsuin/errors';
-import { Topics, isDuplicateKeyError, topicForType } from '../src/index.js';
+import { Topics, isDuplicateKeyError, kafkaConnectionEnv, kafkaConnectionFromEnv, topicForType } from '../src/index.js';
 import { backoffDelay, sleep } from '../src/backoff.js';
 import { deadLetterMessage, truncateUtf8 } from '../src/dead-letter.js';
 
@@ -86,5 +89,39 @@ describe('isDuplicateKeyError', () => {
     expect(isDuplicateKeyError({ code: 121 })).toBe(false);
     expect(isDuplicateKeyError(null)).toBe(false);
     expect(isDuplicateKeyError('E11000')).toBe(false);
+  });
+});
+
+describe('kafkaConnectionFromEnv', () => {
+  it('is plaintext without SASL settings, as before principals', () => {
+    expect(kafkaConnectionFromEnv({ KAFKA_BROKERS: 'a:9092, b:9092' })).toEqual({ brokers: ['a:9092', 'b:9092'] });
+  });
+
+  it('logs in with the password from KAFKA_PASSWORD_FILE (a mounted secret), over TLS when KAFKA_SSL says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafka-env-'));
+    const file = join(dir, 'password');
+    writeFileSync(file, 's3cret\n');
+    expect(kafkaConnectionFromEnv({ KAFKA_BROKERS: 'k:9093', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_USERNAME: 'document', KAFKA_PASSWORD_FILE: file, KAFKA_SSL: 'true' })).toEqual({
+      brokers: ['k:9093'],
+      sasl: { mechanism: 'scram-sha-512', username: 'document', password: 's3cret' },
+      ssl: true,
+    });
+  });
+
+  it('round-trips through the environment it gives a child process, which overrides an inherited password file', () => {
+    const connection = { brokers: ['k:1'], sasl: { mechanism: 'scram-sha-256' as const, username: 'test', password: 'p' } };
+    expect(kafkaConnectionFromEnv({ KAFKA_PASSWORD_FILE: '/inherited', ...kafkaConnectionEnv(connection) })).toEqual(connection);
+    expect(kafkaConnectionFromEnv({ KAFKA_USERNAME: 'inherited', KAFKA_PASSWORD: 'x', ...kafkaConnectionEnv({ brokers: ['k:1'] }) })).toEqual({ brokers: ['k:1'] });
+  });
+
+  it.each([
+    [{ KAFKA_USERNAME: 'document', KAFKA_PASSWORD: 'p' }, /KAFKA_SASL_MECHANISM is not/],
+    [{ KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_USERNAME: 'document', KAFKA_PASSWORD: 'p' }, /must be one of scram-sha-512, scram-sha-256, plain/],
+    [{ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_PASSWORD: 'p' }, /KAFKA_USERNAME is not set/],
+    [{ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_USERNAME: 'document' }, /neither KAFKA_PASSWORD nor KAFKA_PASSWORD_FILE/],
+    [{ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_USERNAME: 'document', KAFKA_PASSWORD_FILE: '/no/such/file' }, /KAFKA_PASSWORD_FILE \/no\/such\/file cannot be read/],
+    [{ KAFKA_SSL: 'maybe' }, /KAFKA_SSL must be true or false/],
+  ])('refuses settings that cannot log in: %o', (env, message) => {
+    expect(() => kafkaConnectionFromEnv(env)).toThrow(message);
   });
 });

@@ -1,9 +1,9 @@
-import { createKafka, ensureTopics, EventPublisher, OutboxRelay, type OutboxCollection } from '@jitsuin/events';
+import { createKafka, ensureTopics, EventPublisher, OutboxRelay, type OutboxCollection, type KafkaConnection } from '@jitsuin/events';
 import { envInteger } from '@jitsuin/rpc';
 import type { Logger } from 'pino';
 
 export interface RelaySettings {
-  kafkaBrokers: string[];
+  kafka: KafkaConnection;
   /** How long a relay's claim holds; a relay that died is taken over after this. */
   relayLeaseMs: number;
   /**
@@ -17,7 +17,7 @@ export interface RelaySettings {
 }
 
 /** A service's relay settings from its environment: RELAY_LEASE_MS, RELAY_POLL_MS, RELAY_BATCH_SIZE. */
-export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): Omit<RelaySettings, 'kafkaBrokers'> {
+export function relaySettingsFromEnv(env: NodeJS.ProcessEnv): Omit<RelaySettings, 'kafka'> {
   return {
     relayLeaseMs: envInteger(env, 'RELAY_LEASE_MS', 10_000, 100, 600_000),
     relayPollMs: envInteger(env, 'RELAY_POLL_MS', 5_000, 10, 60_000),
@@ -32,7 +32,7 @@ export function kafkaOutboxRelay(
   collections: OutboxCollection[],
   logger: Logger,
 ): OutboxRelay {
-  const kafka = createKafka({ brokers: settings.kafkaBrokers, clientId });
+  const kafka = createKafka({ ...settings.kafka, clientId });
   return new OutboxRelay({
     collections,
     leaseMs: settings.relayLeaseMs,

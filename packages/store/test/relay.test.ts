@@ -47,7 +47,7 @@ describe('the outbox relay', () => {
       },
     };
     // Looks through the collection once a minute: only a nudge can get the change out sooner.
-    relay = kafkaOutboxRelay('relay-test', { kafkaBrokers: testInfra().kafkaBrokers, relayLeaseMs: 10_000, relayPollMs: 60_000, relayBatchSize: 10 }, [watched], logger);
+    relay = kafkaOutboxRelay('relay-test', { kafka: testInfra().kafka, relayLeaseMs: 10_000, relayPollMs: 60_000, relayBatchSize: 10 }, [watched], logger);
     relay.start();
 
     const pending = (id: string) => records.findOne({ _id: id as never }).then((r) => r?.outboxPending);

@@ -1,10 +1,10 @@
 // What tests and benchmarks do to a running Kafka besides publishing: place a consumer group
 // before its service first joins, and read what went to the dead-letter topic. (Starting the
-// broker itself is infra/kafka.ts.) The brokers are passed in: the vitest suites take them from
+// broker itself is infra/kafka.ts.) The connection is passed in: the vitest suites take it from
 // testInfra(), e2e/platform.ts (which bench/lifecycle.ts runs outside vitest) from its options.
 import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
-import { createKafka, DeadLetterHeaders, ensureTopics, Topics } from '@jitsuin/events';
+import { createKafka, DeadLetterHeaders, ensureTopics, Topics, type KafkaConnection } from '@jitsuin/events';
 
 /** A consumer group and the topics it reads. */
 export interface GroupTopics {
@@ -21,8 +21,8 @@ export interface GroupTopics {
  * group subscribes, pauses its topics and seeks to the ends, and a seek commits (autoCommit).
  * The ends are read once for all groups, so groups on the same topics start at the same place.
  */
-export async function startGroupsAtEnd(kafkaBrokers: string[], groups: GroupTopics[]): Promise<void> {
-  const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'testkit-offsets', logLevel: 'NOTHING' });
+export async function startGroupsAtEnd(connection: KafkaConnection, groups: GroupTopics[]): Promise<void> {
+  const kafka = createKafka({ ...connection, clientId: 'testkit-offsets', logLevel: 'NOTHING' });
   await ensureTopics(kafka);
   const admin = kafka.admin();
   await admin.connect();
@@ -69,8 +69,8 @@ export function deadLetterOf(message: KafkaMessage): DeadLetter {
  * The dead letters `groupId` wrote, in order, read from the start of the topic (by a group of
  * its own) until `until` says enough; the topic is shared, so other groups' letters are skipped.
  */
-export async function deadLettersOf(kafkaBrokers: string[], groupId: string, until: (found: DeadLetter[]) => boolean): Promise<DeadLetter[]> {
-  const kafka = createKafka({ brokers: kafkaBrokers, clientId: 'testkit-dead-letters', logLevel: 'NOTHING' });
+export async function deadLettersOf(connection: KafkaConnection, groupId: string, until: (found: DeadLetter[]) => boolean): Promise<DeadLetter[]> {
+  const kafka = createKafka({ ...connection, clientId: 'testkit-dead-letters', logLevel: 'NOTHING' });
   const consumer = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}` });
   const found: DeadLetter[] = [];
   await consumer.connect();

@@ -1,5 +1,6 @@
 import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
-import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
+import { envFlag, envInteger, envMongoUrl } from '@jitsuin/rpc';
+import { kafkaConnectionFromEnv, type KafkaConnection } from '@jitsuin/events';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
 
 /** The document service's settings, read from the environment once, at start. */
@@ -9,7 +10,7 @@ export interface DocumentConfig extends RelaySettings {
   grpcHost: string;
   grpcPort: number;
   mongoUrl: string;
-  kafkaBrokers: string[];
+  kafka: KafkaConnection;
   /** The largest document or revision accepted, in bytes. */
   maxDocumentBytes: number;
   /** How long calls in flight may take to finish on shutdown. */
@@ -46,7 +47,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): DocumentConfig
     grpcHost: env.DOCUMENT_GRPC_HOST ?? '127.0.0.1',
     grpcPort: envInteger(env, 'DOCUMENT_GRPC_PORT', 50051, 0, 65535),
     mongoUrl: envMongoUrl(env, 'DOCUMENT_MONGO_URL', 'jitsuin_document'),
-    kafkaBrokers: envKafkaBrokers(env),
+    kafka: kafkaConnectionFromEnv(env),
     maxDocumentBytes: envInteger(env, 'MAX_DOCUMENT_BYTES', 100 * 1024 * 1024, 1024, 4 * 1024 ** 3),
     shutdownGraceMs: envInteger(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     runRelay: envFlag(env, 'DOCUMENT_RUN_RELAY', true),

@@ -81,14 +81,14 @@ export async function startDocumentService(config: DocumentConfig, logger: Logge
   const [verdicts, eventLogConsumer] = await Promise.all([
     config.runVerdicts
       ? startVerdictConsumer(
-          { kafkaBrokers: config.kafkaBrokers, groupId: config.verdictsGroupId },
+          { kafka: config.kafka, groupId: config.verdictsGroupId },
           documentRepository,
           new ContractProgress(contractRepository, documentRepository, contractChanged),
           logger,
         )
       : undefined,
     config.runEventLog
-      ? startEventLogConsumer({ kafkaBrokers: config.kafkaBrokers, groupId: config.eventLogGroupId, fromBeginning: config.eventLogFromBeginning }, eventLog, logger)
+      ? startEventLogConsumer({ kafka: config.kafka, groupId: config.eventLogGroupId, fromBeginning: config.eventLogFromBeginning }, eventLog, logger)
       : undefined,
   ]);
   server.setServing(true);

@@ -39,7 +39,7 @@ const REPO = resolve(import.meta.dirname, '../../..');
 const TSX = join(REPO, 'node_modules/.bin/tsx');
 const MAIN = join(REPO, 'packages/cli/src/main.ts');
 
-const kafka = () => createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'document-evidence-test', logLevel: 'NOTHING' });
+const kafka = () => createKafka({ ...testInfra().kafka, clientId: 'document-evidence-test', logLevel: 'NOTHING' });
 
 async function publish(events: EventEnvelope[]): Promise<void> {
   const publisher = await EventPublisher.connect(kafka());
@@ -133,7 +133,6 @@ beforeAll(async () => {
   pki = await startPkiServers(created.dir, { port });
   trustFile = join(created.dir, created.manifest.trust.all);
   cli = { trust: ['--trust', trustFile, '--allow-test-jpki'] };
-  const kafkaBrokers = testInfra().kafkaBrokers.join(',');
   const suffix = randomUUID().slice(0, 8);
 
   const lender = created.manifest.seals.lender!;
@@ -141,7 +140,7 @@ beforeAll(async () => {
   const evidenceSeal = { p12Path: join(created.dir, lender.p12), password: lender.password };
   const eventLogGroupId = `evidence-test-event-log-${suffix}`;
   const verdictsGroupId = `evidence-test-verdicts-${suffix}`;
-  await startGroupsAtEnd(testInfra().kafkaBrokers, [
+  await startGroupsAtEnd(testInfra().kafka, [
     { groupId: eventLogGroupId, topics: [Topics.contract, Topics.signature, Topics.verification] },
     { groupId: verdictsGroupId, topics: [Topics.verification] },
   ]);
@@ -155,7 +154,7 @@ beforeAll(async () => {
   mongo.pathname = `/evidence_verification_${suffix}`;
   verificationMongoUrl = mongo.toString();
   const verificationConfig = {
-    ...readVerificationConfig({ KAFKA_BROKERS: kafkaBrokers, DOCUMENT_SERVICE_ADDRESS: doc.service.address, TRUST_ANCHORS: trustFile, ALLOW_TEST_JPKI: 'true', ...testIssuer().env }),
+    ...readVerificationConfig({ ...testInfra().kafkaEnv, DOCUMENT_SERVICE_ADDRESS: doc.service.address, TRUST_ANCHORS: trustFile, ALLOW_TEST_JPKI: 'true', ...testIssuer().env }),
     grpcPort: 0,
     httpEnabled: false,
     mongoUrl: verificationMongoUrl,
@@ -165,7 +164,7 @@ beforeAll(async () => {
     shutdownGraceMs: 2000,
   };
   verificationGroupId = verificationConfig.groupId;
-  await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId: verificationConfig.groupId, topics: [Topics.signature] }]);
+  await startGroupsAtEnd(testInfra().kafka, [{ groupId: verificationConfig.groupId, topics: [Topics.signature] }]);
   verification = await startVerificationService(verificationConfig, createLogger('verification-test', process.env.TEST_LOG_LEVEL ?? 'warn'), testIssuer().tokens({ service: 'verification' }));
   verificationClient = new VerificationServiceClient(verification.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
 

@@ -24,7 +24,7 @@ export function testConfig(overrides: Partial<DocumentConfig> = {}): DocumentCon
   const db = `doc_test_${randomUUID().slice(0, 8)}`;
   mongo.pathname = `/${db}`;
   return {
-    ...readConfig({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(','), ...testIssuer().env }),
+    ...readConfig({ ...testInfra().kafkaEnv, ...testIssuer().env }),
     grpcPort: 0,
     mongoUrl: mongo.toString(),
     // No reminders unless a test asks for them: they are events, and tests count events.
@@ -140,7 +140,7 @@ export { callUnary, callClientStream };
 
 /** A consumer of the contract topic that keeps the events of one tenant, in arrival order. */
 export async function collectEvents(tenantId: string, options: { onEvent?: (e: EventEnvelope) => Promise<void> } = {}) {
-  const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'document-test', logLevel: 'NOTHING' });
+  const kafka = createKafka({ ...testInfra().kafka, clientId: 'document-test', logLevel: 'NOTHING' });
   await ensureTopics(kafka);
   const events: EventEnvelope[] = [];
   const consumer = new EventConsumer(kafka, {

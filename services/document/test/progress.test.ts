@@ -20,7 +20,7 @@ beforeAll(async () => {
   a = await startTestService({ schedulerIntervalMs: 200, remindBeforeMs: 3_600_000 });
   // A second replica on the same database: same consumer group, its own scheduler.
   b = await startTestService({ mongoUrl: a.config.mongoUrl, verdictsGroupId: a.config.verdictsGroupId, schedulerIntervalMs: 200, remindBeforeMs: 3_600_000 });
-  publisher = await EventPublisher.connect(createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'progress-test', logLevel: 'NOTHING' }));
+  publisher = await EventPublisher.connect(createKafka({ ...testInfra().kafka, clientId: 'progress-test', logLevel: 'NOTHING' }));
 }, 120_000);
 
 afterAll(async () => {

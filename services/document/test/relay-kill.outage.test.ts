@@ -31,7 +31,7 @@ function startRelay(options: { batchSize: number }): ChildProcess {
     env: {
       ...process.env,
       DOCUMENT_MONGO_URL: t.config.mongoUrl,
-      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      ...testInfra().kafkaEnv,
       ...testIssuer().env,
       RELAY_BATCH_SIZE: String(options.batchSize),
       RELAY_LEASE_MS: '1000',

@@ -28,7 +28,7 @@ beforeAll(async () => {
       ...process.env,
       DOCUMENT_GRPC_PORT: String(port),
       DOCUMENT_MONGO_URL: config.mongoUrl,
-      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      ...testInfra().kafkaEnv,
       ...testIssuer().env,
       SHUTDOWN_GRACE_MS: '20000',
       LOG_LEVEL: 'warn',

@@ -1,5 +1,6 @@
 import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
-import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
+import { envFlag, envInteger, envMongoUrl } from '@jitsuin/rpc';
+import { kafkaConnectionFromEnv, type KafkaConnection } from '@jitsuin/events';
 
 /** The notification service's settings, read from the environment once, at start. */
 export interface NotificationConfig {
@@ -8,7 +9,7 @@ export interface NotificationConfig {
   grpcHost: string;
   grpcPort: number;
   mongoUrl: string;
-  kafkaBrokers: string[];
+  kafka: KafkaConnection;
   /** The consumer group: replicas share it, so each event is handled by one of them. */
   groupId: string;
   /** Where a group without committed offsets starts: the oldest retained event, or new ones only. */
@@ -65,7 +66,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): NotificationCo
     grpcHost: env.NOTIFICATION_GRPC_HOST ?? '127.0.0.1',
     grpcPort: envInteger(env, 'NOTIFICATION_GRPC_PORT', 50053, 0, 65535),
     mongoUrl: envMongoUrl(env, 'NOTIFICATION_MONGO_URL', 'jitsuin_notification'),
-    kafkaBrokers: envKafkaBrokers(env),
+    kafka: kafkaConnectionFromEnv(env),
     groupId: env.NOTIFICATION_GROUP_ID?.trim() || 'jitsuin-notification',
     fromBeginning: envFlag(env, 'NOTIFICATION_FROM_BEGINNING', false),
     consumerMaxAttempts: envInteger(env, 'NOTIFICATION_CONSUMER_MAX_ATTEMPTS', 20, 1, 1000),

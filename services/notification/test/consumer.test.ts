@@ -46,7 +46,7 @@ describe('events', () => {
     await setConfig(t, baseConfig(tenantId, { webhooks: [webhook('malformed')] }));
     const contractId = `c-${randomUUID().slice(0, 8)}`;
     const garbage = Buffer.from(`not an event ${randomUUID()}`);
-    const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'notification-test-raw', logLevel: 'NOTHING' });
+    const kafka = createKafka({ ...testInfra().kafka, clientId: 'notification-test-raw', logLevel: 'NOTHING' });
     const producer = kafka.producer();
     await producer.connect();
     try {
@@ -61,7 +61,7 @@ describe('events', () => {
 
     await expect.poll(() => requestsTo('malformed').length, { timeout: 30_000 }).toBe(1);
     expect(JSON.parse(requestsTo('malformed')[0]!.body.toString()).eventId).toBe(good.id);
-    const letters = await deadLettersOf(testInfra().kafkaBrokers, t.config.groupId, (found) => found.length >= 2);
+    const letters = await deadLettersOf(testInfra().kafka, t.config.groupId, (found) => found.length >= 2);
     expect(letters.map((l) => l.value.equals(garbage))).toEqual([true, false]);
     expect(letters[0]!.headers[DeadLetterHeaders.attempts]).toBe('0');
     expect(letters[1]!.headers[DeadLetterHeaders.error]).toContain('has no contract id');

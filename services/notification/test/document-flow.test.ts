@@ -51,7 +51,7 @@ beforeAll(async () => {
     {
       DOCUMENT_GRPC_PORT: String(port),
       DOCUMENT_MONGO_URL: mongo.toString(),
-      KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+      ...testInfra().kafkaEnv,
       ...testIssuer().env,
       RELAY_POLL_MS: '50',
       // Verdicts are not part of this test (and their group is shared); reminders come quickly.

@@ -29,7 +29,7 @@ export function testConfig(overrides: Partial<NotificationConfig> = {}): Notific
   const mongo = new URL(testInfra().mongoUrl);
   mongo.pathname = `/notify_test_${randomUUID().slice(0, 8)}`;
   return {
-    ...readConfig({ KAFKA_BROKERS: testInfra().kafkaBrokers.join(','), ...testIssuer().env }),
+    ...readConfig({ ...testInfra().kafkaEnv, ...testIssuer().env }),
     grpcPort: 0,
     mongoUrl: mongo.toString(),
     groupId: `notification-test-${randomUUID()}`,
@@ -49,7 +49,7 @@ export function testConfig(overrides: Partial<NotificationConfig> = {}): Notific
 const TOPICS = [Topics.contract, Topics.signature, Topics.verification];
 
 /** The service's group at the end of its topics before it first joins (see startGroupsAtEnd). */
-export const startGroupAtEnd = (groupId: string) => startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId, topics: TOPICS }]);
+export const startGroupAtEnd = (groupId: string) => startGroupsAtEnd(testInfra().kafka, [{ groupId, topics: TOPICS }]);
 
 export interface TestService {
   service: RunningNotificationService;
@@ -102,7 +102,7 @@ let publisher: Promise<EventPublisher> | undefined;
 
 export async function publish(...events: EventEnvelope[]): Promise<void> {
   publisher ??= (async () => {
-    const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'notification-test-publisher', logLevel: 'NOTHING' });
+    const kafka = createKafka({ ...testInfra().kafka, clientId: 'notification-test-publisher', logLevel: 'NOTHING' });
     await ensureTopics(kafka);
     return EventPublisher.connect(kafka);
   })();

@@ -45,7 +45,7 @@ beforeAll(async () => {
     NOTIFICATION_GRPC_PORT: String(port),
     NOTIFICATION_MONGO_URL: mongo.toString(),
     NOTIFICATION_GROUP_ID: groupId,
-    KAFKA_BROKERS: testInfra().kafkaBrokers.join(','),
+    ...testInfra().kafkaEnv,
     ...testIssuer().env,
     SMTP_URL: smtp.url,
     NOTIFY_SEND_TIMEOUT_MS: '1000',

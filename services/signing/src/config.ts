@@ -1,5 +1,6 @@
 import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
-import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
+import { envFlag, envInteger, envMongoUrl } from '@jitsuin/rpc';
+import { kafkaConnectionFromEnv, type KafkaConnection } from '@jitsuin/events';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
 import { type JpkiEndpointSetting, parseJpkiEndpoints } from '@jitsuin/verify';
 
@@ -18,7 +19,7 @@ export interface SigningConfig extends RelaySettings {
   grpcHost: string;
   grpcPort: number;
   mongoUrl: string;
-  kafkaBrokers: string[];
+  kafka: KafkaConnection;
   /** host:port of jitsuin.document.v1.DocumentService. */
   documentServiceAddress: string;
   /** RFC 3161 timestamp authority for B-T and above; without it only B-B signatures are made. */
@@ -135,7 +136,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): SigningConfig 
     grpcHost: env.SIGNING_GRPC_HOST ?? '127.0.0.1',
     grpcPort: envInteger(env, 'SIGNING_GRPC_PORT', 50052, 0, 65535),
     mongoUrl: envMongoUrl(env, 'SIGNING_MONGO_URL', 'jitsuin_signing'),
-    kafkaBrokers: envKafkaBrokers(env),
+    kafka: kafkaConnectionFromEnv(env),
     documentServiceAddress,
     tsaUrl: optionalUrl(env, 'TSA_URL'),
     sessionTtlMs: envInteger(env, 'SESSION_TTL_MS', 10 * 60_000, 1000, 24 * 3_600_000),

@@ -106,7 +106,7 @@ export async function startSigningService(config: SigningConfig, logger: Logger,
   relay?.start();
   const automation = config.runAutomation
     ? await startContractConsumer(
-        { kafkaBrokers: config.kafkaBrokers, groupId: config.automationGroupId },
+        { kafka: config.kafka, groupId: config.automationGroupId },
         new ContractAutomation(signing, documents, { level: config.tsaUrl ? 'B-T' : 'B-B', callTimeoutMs: config.callTimeoutMs }, logger),
         logger,
       )

@@ -76,12 +76,12 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
   const port = await freePort();
   const created = await createTestPki(join(root, 'pki'), { baseUrl: `http://127.0.0.1:${port}` });
   const pki = await startPkiServers(created.dir, { port });
-  const kafkaBrokers = testInfra().kafkaBrokers.join(',');
+  const { kafkaEnv } = testInfra();
 
   const documentMongoUrl = databaseUrl('signing_doc_test');
   const documentService = await startDocumentService(
     {
-      ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers, ...testIssuer().env }),
+      ...readDocumentConfig({ ...kafkaEnv, ...testIssuer().env }),
       grpcPort: 0,
       mongoUrl: documentMongoUrl,
       relayPollMs: 50,
@@ -99,7 +99,7 @@ export async function startWorld(overrides: Partial<SigningConfig> = {}): Promis
   const startSigning = async (extra: Partial<SigningConfig> = {}): Promise<SigningInstance> => {
     const config: SigningConfig = {
       ...readConfig({
-        KAFKA_BROKERS: kafkaBrokers,
+        ...kafkaEnv,
         ...testIssuer().env,
         DOCUMENT_SERVICE_ADDRESS: documentService.address,
         TSA_URL: pki.urls.tsa,
@@ -266,7 +266,7 @@ export async function pdfsig(world: World, pdf: Buffer): Promise<{ validity: str
 
 /** A consumer of one topic that keeps the events of one tenant, in arrival order. */
 export async function collectEvents(tenantId: string, topic: Topic) {
-  const kafka = createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'signing-test', logLevel: 'NOTHING' });
+  const kafka = createKafka({ ...testInfra().kafka, clientId: 'signing-test', logLevel: 'NOTHING' });
   await ensureTopics(kafka);
   const events: EventEnvelope[] = [];
   const consumer = new EventConsumer(kafka, {

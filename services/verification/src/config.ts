@@ -1,6 +1,7 @@
 import { accessSettingsFromEnv, type AccessSettings } from '@jitsuin/auth';
 import { type AddressPolicy, addressPolicyOf, ADDRESS_POLICIES } from '@jitsuin/jpki';
-import { envFlag, envInteger, envKafkaBrokers, envMongoUrl } from '@jitsuin/rpc';
+import { envFlag, envInteger, envMongoUrl } from '@jitsuin/rpc';
+import { kafkaConnectionFromEnv, type KafkaConnection } from '@jitsuin/events';
 import type { AddressPolicies } from './domain/signer-facts.js';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
 import { linkKey, type LinkKeys } from '@jitsuin/web';
@@ -33,7 +34,7 @@ export interface VerificationConfig extends RelaySettings {
   /** Where people reach the pages (the links' base), if not the server's own http://host:port. */
   reportLinkBaseUrl?: string;
   mongoUrl: string;
-  kafkaBrokers: string[];
+  kafka: KafkaConnection;
   /** host:port of jitsuin.document.v1.DocumentService. */
   documentServiceAddress: string;
   /**
@@ -134,7 +135,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): VerificationCo
     reportLinkTtlMs: envInteger(env, 'REPORT_LINK_TTL_MINUTES', 15, 1, 7 * 24 * 60) * 60_000,
     ...(reportLinkBaseUrl ? { reportLinkBaseUrl: reportLinkBaseUrl.replace(/\/+$/, '') } : {}),
     mongoUrl: envMongoUrl(env, 'VERIFICATION_MONGO_URL', 'jitsuin_verification'),
-    kafkaBrokers: envKafkaBrokers(env),
+    kafka: kafkaConnectionFromEnv(env),
     documentServiceAddress,
     trustAnchorPaths: list(env.TRUST_ANCHORS),
     allowTestJpki: envFlag(env, 'ALLOW_TEST_JPKI', false),

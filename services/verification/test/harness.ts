@@ -29,7 +29,7 @@ function databaseUrl(prefix: string): string {
   return mongo.toString();
 }
 
-const kafka = () => createKafka({ brokers: testInfra().kafkaBrokers, clientId: 'verification-test', logLevel: 'NOTHING' });
+const kafka = () => createKafka({ ...testInfra().kafka, clientId: 'verification-test', logLevel: 'NOTHING' });
 
 export interface World {
   root: string;
@@ -57,14 +57,14 @@ export async function startWorld(options: { config?: Partial<VerificationConfig>
   const port = await freePort();
   const created = await createTestPki(join(root, 'pki'), { baseUrl: `http://127.0.0.1:${port}`, ...(options.people ? { people: options.people } : {}) });
   const pki = await startPkiServers(created.dir, { port });
-  const kafkaBrokers = testInfra().kafkaBrokers.join(',');
+  const { kafkaEnv } = testInfra();
   const suffix = randomUUID().slice(0, 8);
 
   const documentMongoUrl = databaseUrl('verification_doc_test');
   const verdictsGroupId = `verification-test-verdicts-${suffix}`;
-  await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId: verdictsGroupId, topics: [Topics.verification] }]);
+  await startGroupsAtEnd(testInfra().kafka, [{ groupId: verdictsGroupId, topics: [Topics.verification] }]);
   const documentService = await startDocumentService(
-    { ...readDocumentConfig({ KAFKA_BROKERS: kafkaBrokers, ...testIssuer().env }), grpcPort: 0, mongoUrl: documentMongoUrl, relayPollMs: 50, shutdownGraceMs: 2000, verdictsGroupId, runScheduler: false },
+    { ...readDocumentConfig({ ...kafkaEnv, ...testIssuer().env }), grpcPort: 0, mongoUrl: documentMongoUrl, relayPollMs: 50, shutdownGraceMs: 2000, verdictsGroupId, runScheduler: false },
     createLogger('document-test', 'warn'),
     testIssuer().tokens({ service: 'document' }),
   );
@@ -75,7 +75,7 @@ export async function startWorld(options: { config?: Partial<VerificationConfig>
   const trustFile = join(created.dir, created.manifest.trust.all);
   const mongoUrl = databaseUrl('verification_test');
   const base = readConfig({
-    KAFKA_BROKERS: kafkaBrokers,
+    ...kafkaEnv,
     DOCUMENT_SERVICE_ADDRESS: documentService.address,
     TRUST_ANCHORS: trustFile,
     ALLOW_TEST_JPKI: 'true',
@@ -95,7 +95,7 @@ export async function startWorld(options: { config?: Partial<VerificationConfig>
     shutdownGraceMs: 2000,
     ...options.config,
   };
-  await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId: config.groupId, topics: [Topics.signature] }]);
+  await startGroupsAtEnd(testInfra().kafka, [{ groupId: config.groupId, topics: [Topics.signature] }]);
   const logger = createLogger('verification-test', process.env.TEST_LOG_LEVEL ?? 'warn');
   const service = await startVerificationService(config, logger, testIssuer().tokens({ service: 'verification' }));
   const client = new VerificationServiceClient(service.address, credentials.createInsecure(), testIssuer().memberOfRequestedTenant());
@@ -218,7 +218,7 @@ export async function collectEvents(tenantId: string, topic: Topic) {
   await ensureTopics(k);
   const events: EventEnvelope[] = [];
   const groupId = `verification-test-collect-${randomUUID()}`;
-  await startGroupsAtEnd(testInfra().kafkaBrokers, [{ groupId, topics: [topic] }]);
+  await startGroupsAtEnd(testInfra().kafka, [{ groupId, topics: [topic] }]);
   const consumer = new EventConsumer(k, {
     groupId,
     topics: [topic],

@@ -194,7 +194,7 @@ describe('signature.applied', () => {
       found.some((l) => l.value.equals(Buffer.from('not an event at all'))) &&
       found.some((l) => l.value.equals(encodeEvent(noIds))) &&
       found.some((l) => /no-such-revision|has no revision/.test(l.headers[DeadLetterHeaders.error] ?? ''));
-    const letters = await deadLettersOf(testInfra().kafkaBrokers, world.config.groupId, ours);
+    const letters = await deadLettersOf(testInfra().kafka, world.config.groupId, ours);
     const byValue = (v: Buffer) => letters.find((l) => l.value.equals(v));
     expect(byValue(Buffer.from('not an event at all'))?.headers[DeadLetterHeaders.attempts]).toBe('0');
     expect(byValue(encodeEvent(noIds))?.headers[DeadLetterHeaders.error]).toMatch(/names no document or revision/);

@@ -6,9 +6,12 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function main(command: string | undefined): Promise<number> {
   switch (command) {
     case 'up': {
-      const { kafkaBrokers, mongoUrl } = await ensureInfra({ log });
-      // stdout carries only these lines, so `eval "$(... up)"` or sourcing works.
-      process.stdout.write(`KAFKA_BROKERS=${kafkaBrokers.join(',')}\nMONGO_URL=${mongoUrl}\n`);
+      const { kafkaBrokers, kafkaLogins, mongoUrl } = await ensureInfra({ log });
+      // stdout carries only these lines, so `eval "$(... up)"` or sourcing works. On our SASL
+      // broker they log in as the `test` principal, its password read from its file.
+      const test = kafkaLogins?.test;
+      const sasl = test ? `KAFKA_SASL_MECHANISM=${test.sasl.mechanism}\nKAFKA_USERNAME=${test.sasl.username}\nKAFKA_PASSWORD_FILE=${test.passwordFile}\n` : '';
+      process.stdout.write(`KAFKA_BROKERS=${kafkaBrokers.join(',')}\n${sasl}MONGO_URL=${mongoUrl}\n`);
       return 0;
     }
     case 'down':

@@ -30,6 +30,12 @@ export interface ServiceSpec {
   prepare(log: Log): Promise<Launch>;
   /** Resolves when the server answers a real protocol request; throws otherwise. */
   probe(): Promise<void>;
+  /**
+   * Why a running process of ours is not the one this spec would start (e.g. Kafka without
+   * SASL from before SASL was the default), or undefined if it will do. A stale one is
+   * stopped and started again instead of being reused.
+   */
+  staleReason?(): Promise<string | undefined>;
 }
 
 export interface ServiceStatus {
@@ -57,6 +63,12 @@ function ourPid(spec: ServiceSpec): number | undefined {
 
 export async function startService(spec: ServiceSpec, log: Log): Promise<{ pid: number; reused: boolean }> {
   let pid = ourPid(spec);
+  const stale = pid !== undefined && spec.staleReason ? await spec.staleReason() : undefined;
+  if (pid !== undefined && stale !== undefined) {
+    log(`${spec.name}: the running one (pid ${pid}) will not do: ${stale}`);
+    await stopPid(pid, spec.stopTimeoutMs);
+    pid = undefined;
+  }
   if (pid !== undefined) {
     fs.writeFileSync(spec.pidFile, `${pid}\n`); // (re)adopt it
     await waitHealthy(spec, pid);

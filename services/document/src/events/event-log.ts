@@ -1,4 +1,4 @@
-import { encodeEvent, type EventConsumer, type EventEnvelope, startServiceConsumer, Topics } from '@jitsuin/events';
+import { encodeEvent, type EventConsumer, type EventEnvelope, startServiceConsumer, Topics, type KafkaConnection } from '@jitsuin/events';
 import type { Logger } from '@jitsuin/rpc';
 import type { ContractRepository } from '../store/contracts.js';
 import type { DocumentRepository } from '../store/documents.js';
@@ -86,12 +86,12 @@ export class EventLogRecorder {
 }
 
 export function startEventLogConsumer(
-  settings: { kafkaBrokers: string[]; groupId: string; fromBeginning: boolean },
+  settings: { kafka: KafkaConnection; groupId: string; fromBeginning: boolean },
   recorder: EventLogRecorder,
   logger: Logger,
 ): Promise<EventConsumer> {
   return startServiceConsumer({
-    kafkaBrokers: settings.kafkaBrokers,
+    kafka: settings.kafka,
     clientId: 'document-event-log',
     groupId: settings.groupId,
     topics: [Topics.contract, Topics.signature, Topics.verification],

@@ -1,4 +1,4 @@
-import { type EventConsumer, type EventEnvelope, MalformedEventError, startServiceConsumer, Topics } from '@jitsuin/events';
+import { type EventConsumer, type EventEnvelope, MalformedEventError, startServiceConsumer, Topics, type KafkaConnection } from '@jitsuin/events';
 import { Indication } from '@jitsuin/proto/verification/v1/verification';
 import type { Logger } from '@jitsuin/rpc';
 import type { ContractProgress, RevisionVerdict } from '../app/progress.js';
@@ -41,13 +41,13 @@ export async function applyVerdict(event: EventEnvelope, documents: DocumentRepo
 }
 
 export function startVerdictConsumer(
-  settings: { kafkaBrokers: string[]; groupId: string },
+  settings: { kafka: KafkaConnection; groupId: string },
   documents: DocumentRepository,
   progress: ContractProgress,
   logger: Logger,
 ): Promise<EventConsumer> {
   return startServiceConsumer({
-    kafkaBrokers: settings.kafkaBrokers,
+    kafka: settings.kafka,
     clientId: 'document-verdicts',
     groupId: settings.groupId,
     topics: [Topics.verification],

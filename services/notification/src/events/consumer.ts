@@ -1,9 +1,9 @@
-import { createKafka, ensureTopics, EventConsumer, Topics, type KafkaLogFn } from '@jitsuin/events';
+import { createKafka, ensureTopics, EventConsumer, Topics, type KafkaLogFn, type KafkaConnection } from '@jitsuin/events';
 import type { Logger } from '@jitsuin/rpc';
 import type { Notifier } from '../app/notifier.js';
 
 export interface ConsumerSettings {
-  kafkaBrokers: string[];
+  kafka: KafkaConnection;
   groupId: string;
   fromBeginning: boolean;
   consumerMaxAttempts: number;
@@ -19,7 +19,7 @@ export async function startEventConsumer(settings: ConsumerSettings, notifier: N
     if (record.level === 'ERROR') logger.error({ kafka: record }, 'kafka');
     else logger.warn({ kafka: record }, 'kafka');
   };
-  const kafka = createKafka({ brokers: settings.kafkaBrokers, clientId: 'notification', log });
+  const kafka = createKafka({ ...settings.kafka, clientId: 'notification', log });
   await ensureTopics(kafka);
   const consumer = new EventConsumer(kafka, {
     groupId: settings.groupId,

@@ -1,11 +1,11 @@
-import { type EventConsumer, startServiceConsumer, Topics } from '@jitsuin/events';
+import { type EventConsumer, startServiceConsumer, Topics, type KafkaConnection } from '@jitsuin/events';
 import type { Logger } from '@jitsuin/rpc';
 import type { ContractAutomation } from '../app/automation.js';
 
 /** The contract events the platform signs on (app/automation.ts); one group for every replica. */
-export function startContractConsumer(settings: { kafkaBrokers: string[]; groupId: string }, automation: ContractAutomation, logger: Logger): Promise<EventConsumer> {
+export function startContractConsumer(settings: { kafka: KafkaConnection; groupId: string }, automation: ContractAutomation, logger: Logger): Promise<EventConsumer> {
   return startServiceConsumer({
-    kafkaBrokers: settings.kafkaBrokers,
+    kafka: settings.kafka,
     clientId: 'signing-automation',
     groupId: settings.groupId,
     topics: [Topics.contract],
