@@ -77,7 +77,7 @@ describe('platform access tokens', () => {
     const own = createTestIssuer('http://127.0.0.1:8061');
     const mint = (claims: Record<string, unknown>) =>
       new SignJWT(claims)
-        .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k', typ: 'at+jwt' })
         .setIssuer(own.issuer)
         .setAudience(PLATFORM_AUDIENCE)
         .setIssuedAt()

@@ -60,7 +60,7 @@ describe('the admin API: who is calling', () => {
       const foreign = await platformToken(other.issuer, otherFiles.operator);
       const refused = await statusOf(list(foreign, bankA));
       expect(refused.code).toBe(status.UNAUTHENTICATED);
-      expect(refused.details).toMatch(/access token is not valid/);
+      expect(refused.details).toMatch(/signing key the platform does not publish/);
     } finally {
       await other.stop();
       await dropDatabase(other.config.mongoUrl);

@@ -100,6 +100,9 @@ async function expectRefused(res: Response, status: number) {
   for (const secret of ['山田', revisionId, tenantId, 'signature', 'token']) expect(body).not.toContain(secret);
 }
 
+/** Every service is told who issues its callers' tokens. */
+const AUTH = { AUTH_ISSUER: 'http://127.0.0.1:8060' };
+
 describe('a signed link', () => {
   it('GetReport gives a link, valid for the configured 15 minutes, that shows the report in Japanese and English', async () => {
     expect(reportUrl.startsWith(`${world.service.httpUrl}/reports/${tenantId}/${revisionId}.html?token=`)).toBe(true);
@@ -219,10 +222,10 @@ describe('security headers on every response', () => {
 
 describe('configuration', () => {
   it('a link key shorter than 32 bytes, or a previous key alone, stops the start', () => {
-    expect(() => readConfig({ REPORT_LINK_KEY: 'short' })).toThrow(/REPORT_LINK_KEY must be a secret of at least 32 bytes/);
-    expect(() => readConfig({ REPORT_LINK_KEY: randomBytes(32).toString('base64'), REPORT_LINK_PREVIOUS_KEY: 'short' })).toThrow(/REPORT_LINK_PREVIOUS_KEY/);
-    expect(() => readConfig({ REPORT_LINK_PREVIOUS_KEY: randomBytes(32).toString('base64') })).toThrow(/without REPORT_LINK_KEY/);
-    expect(readConfig({}).reportLinkTtlMs).toBe(15 * 60_000);
-    expect(readConfig({ REPORT_LINK_TTL_MINUTES: '5' }).reportLinkTtlMs).toBe(5 * 60_000);
+    expect(() => readConfig({ ...AUTH, REPORT_LINK_KEY: 'short' })).toThrow(/REPORT_LINK_KEY must be a secret of at least 32 bytes/);
+    expect(() => readConfig({ ...AUTH, REPORT_LINK_KEY: randomBytes(32).toString('base64'), REPORT_LINK_PREVIOUS_KEY: 'short' })).toThrow(/REPORT_LINK_PREVIOUS_KEY/);
+    expect(() => readConfig({ ...AUTH, REPORT_LINK_PREVIOUS_KEY: randomBytes(32).toString('base64') })).toThrow(/without REPORT_LINK_KEY/);
+    expect(readConfig(AUTH).reportLinkTtlMs).toBe(15 * 60_000);
+    expect(readConfig({ ...AUTH, REPORT_LINK_TTL_MINUTES: '5' }).reportLinkTtlMs).toBe(5 * 60_000);
   });
 });

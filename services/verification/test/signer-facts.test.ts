@@ -110,7 +110,8 @@ describe('a party signature made with someone else’s card', () => {
     // The event names facts, never values.
     expect(JSON.stringify(verdict)).not.toMatch(/鈴木|山田|1955|1980|横浜|千代田/);
     // The report page says why it failed, above the library's report.
-    const html = await (await fetch(`${world.service.httpUrl}/reports/${tenantId}/${revisionId}.html`)).text();
+    const { reportUrl } = await callUnary(world.client.getReport.bind(world.client), { tenantId, revisionId });
+    const html = await (await fetch(reportUrl)).text();
     expect(html).toContain('署名者の電子証明書の氏名・住所・生年月日が、契約で当事者（borrower）に予定された情報と一致しません（SIGNER_FACTS_MISMATCH）。');
     expect(html).toContain('The name, address and date of birth in the signer&#39;s certificate do not match what the contract expects of party borrower');
 
