@@ -16,6 +16,7 @@ import {
   platformBundleFiles,
   SERVICES,
   specOf,
+  type PlatformAuth,
   type ServicePlacement,
 } from '@jitsuin/cli/platform';
 import { Topics } from '@jitsuin/events';
@@ -50,6 +51,8 @@ export interface Platform {
   id: string;
   dir: string;
   pki: TestPki;
+  /** The platform's token issuer and its own clients' keys (the operator's among them). */
+  auth: PlatformAuth;
   address: Record<ServiceName, string>;
   /** Its services' consumer groups, by the topics each reads (for offsets and dead-letter checks). */
   groups: GroupTopics[];
@@ -187,6 +190,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     id,
     dir,
     pki,
+    auth,
     address,
     groups,
     documents,
