@@ -1,4 +1,3 @@
-import type { ContractTerms } from '@jitsuin/contract';
 import { failedPrecondition, invalidArgument } from '@jitsuin/errors';
 
 /**
@@ -60,18 +59,6 @@ export interface ContractDocument {
   title: string;
   /** Who signs it; absent or empty: every party. */
   signerPartyIds?: string[];
-}
-
-/** The contract as @jitsuin/contract's rules read it. */
-export function termsOf(contract: Contract): ContractTerms {
-  return {
-    state: contract.state,
-    parties: contract.parties,
-    steps: contract.steps.map((s) => s.partyIds),
-    signers: Object.fromEntries(contract.documents.map((d) => [d.documentId, d.signerPartyIds ?? []])),
-    openSteps: contract.openSteps,
-    certifyingPartyId: contract.certifyingPartyId,
-  };
 }
 
 /** Whether `partyId` signs `document` (every party signs a document that names no signers). */
