@@ -1,9 +1,9 @@
+import { certificationOf, extensionOf, nextPlatformAct, type PlatformAct, signatureOf, signsDocument } from '@jitsuin/contract';
 import { JitsuinError } from '@jitsuin/errors';
 import type { EventEnvelope } from '@jitsuin/events';
 import type { Logger } from '@jitsuin/rpc';
 import type { FieldSpec, PadesLevel } from '@jitsuin/signer';
 import type { DocumentService } from '../clients/document-service.js';
-import { certificationOf, extensionOf, nextPlatformAct, type PlatformAct, signatureOf, signsDocument } from '@jitsuin/contract';
 import { type ContractView, type DocumentView, fieldNameFor, type PartyView, type RevisionView } from '../domain/contract.js';
 import type { Signing } from './signing.js';
 
