@@ -16,6 +16,7 @@ import {
   platformBundleFiles,
   SERVICES,
   specOf,
+  type PlatformAuth,
   type PlatformInfra,
   type ServicePlacement,
 } from '@jitsuin/cli/platform';
@@ -54,6 +55,8 @@ export interface Platform {
   id: string;
   dir: string;
   pki: TestPki;
+  /** The platform's token issuer and its own clients' keys (the operator's among them). */
+  auth: PlatformAuth;
   address: Record<ServiceName, string>;
   /** Its services' consumer groups, by the topics each reads (for offsets and dead-letter checks). */
   groups: GroupTopics[];
@@ -193,6 +196,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     id,
     dir,
     pki,
+    auth,
     address,
     groups,
     documents,

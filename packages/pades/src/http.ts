@@ -25,6 +25,11 @@ function checkUrl(url: string, what: string): URL {
   return u;
 }
 
+function isConnectionReset(err: unknown): boolean {
+  const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined;
+  return cause?.code === 'ECONNRESET' || cause?.code === 'UND_ERR_SOCKET';
+}
+
 /**
  * One HTTP exchange with a timeout over the whole of it and a cap on the answer's size (checked
  * against Content-Length first, then while reading, so an endless body costs at most `maxBytes`).
@@ -39,14 +44,21 @@ export async function httpExchange(url: string, init: { method: 'GET' | 'POST'; 
     const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
     throw padesError('UNAVAILABLE', 'HTTP_UNREACHABLE', `${o.what} at ${u.origin} could not be reached (${reason}); try again later`, err);
   };
-  let res: Response;
-  try {
-    res = await fetch(u, {
+  const send = () =>
+    fetch(u, {
       method: init.method,
       ...(init.body ? { body: new Uint8Array(init.body) } : {}),
       headers: { ...(init.contentType ? { 'content-type': init.contentType } : {}), ...(init.accept ? { accept: init.accept } : {}) },
       signal,
       redirect: 'follow',
+    });
+  let res: Response;
+  try {
+    res = await send().catch((err: unknown) => {
+      // A kept-alive connection the server closed as the request left it: the request never
+      // reached the server, so it is sent once more on a new connection (seen under load).
+      if (!signal.aborted && isConnectionReset(err)) return send();
+      throw err;
     });
   } catch (err) {
     return failed(err);

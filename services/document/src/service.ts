@@ -56,6 +56,7 @@ export async function startDocumentService(config: DocumentConfig, logger: Logge
     contracts: new Contracts(contractRepository, documentRepository, contractChanged),
     documents: new Documents(
       new DocumentRepository(store.documents),
+      contractRepository,
       store.blobs,
       config.maxDocumentBytes,
       nudge(store.documents.collection.collectionName),

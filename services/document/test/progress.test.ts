@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, EventPublisher, type EventEnvelope, newEvent } from '@jitsuin/events';
-import { ContractState, EndReason, type Contract, type Document, RevisionKind } from '@jitsuin/proto/document/v1/document';
+import { ContractState, EndReason, type Contract, type Document, RevisionKind, RevisionPurpose, type RevisionProvenance } from '@jitsuin/proto/document/v1/document';
 import { Indication } from '@jitsuin/proto/verification/v1/verification';
-import { appendRevision, makePdf } from '@jitsuin/testkit';
+import { appendRevision, makePdf, statusOf } from '@jitsuin/testkit';
 import { testInfra } from '@jitsuin/testkit/vitest';
 import { callClientStream, callUnary, collectEvents, download, mortgageRequest, revisionMessages, startTestService, type TestService, upload } from './harness.js';
 
@@ -41,13 +41,16 @@ async function newContract(tenantId: string, options: { certify: boolean; deadli
   return { contract: contract!, docs };
 }
 
-/** Appends a revision made by `madeBy` to the head of a document; returns its id. */
-async function addRevision(tenantId: string, documentId: string, kind: RevisionKind, madeBy: string): Promise<string> {
+/**
+ * Appends a revision made by `madeBy` to the head of a document; returns its id. Without a
+ * provenance, as a writer from before provenance was recorded adds one.
+ */
+async function addRevision(tenantId: string, documentId: string, kind: RevisionKind, madeBy: string, provenance?: RevisionProvenance): Promise<string> {
   const { document } = await callUnary(a.client.getDocument.bind(a.client), { tenantId, documentId });
   const head = await download(a.client, { tenantId, documentId });
   const response = await callClientStream(
     a.signingClient.addRevision.bind(a.signingClient),
-    revisionMessages({ tenantId, documentId, parentRevisionId: document!.headRevisionId, kind, madeBy, description: madeBy }, appendRevision(head, madeBy)),
+    revisionMessages({ tenantId, documentId, parentRevisionId: document!.headRevisionId, kind, madeBy, description: madeBy, provenance }, appendRevision(head, madeBy)),
   );
   return response.revision!.id;
 }
@@ -110,6 +113,48 @@ describe('contract progress from verification verdicts', () => {
       ]);
       const opened = events.events.filter((e) => e.payload?.$case === 'contractStepOpened').map((e) => e.payload?.$case === 'contractStepOpened' && e.payload.value);
       expect(opened.map((o) => o && [o.stepIndex, o.partyIds])).toEqual([[0, ['borrower', 'co-borrower']], [1, ['guarantor']], [2, ['bank']]]);
+    } finally {
+      await events.stop();
+    }
+  });
+
+  it('a revision’s provenance is checked against the contract, kept, announced in revision_added and read by the progress rules', async () => {
+    const tenantId = `t-${randomUUID().slice(0, 8)}`;
+    const events = await collectEvents(tenantId);
+    try {
+      const { contract, docs } = await newContract(tenantId, { certify: true });
+      const seal = RevisionKind.REVISION_KIND_SEAL;
+      const certification = { purpose: RevisionPurpose.REVISION_PURPOSE_CERTIFICATION, partyId: 'bank', sealId: 'lender' };
+      // Provenance that does not fit the contract: refused, the document as it was.
+      const refused = [
+        { purpose: RevisionPurpose.REVISION_PURPOSE_CERTIFICATION, partyId: 'bank', sealId: 'agency' },
+        { purpose: RevisionPurpose.REVISION_PURPOSE_CERTIFICATION, partyId: 'borrower', sealId: 'lender' },
+        { purpose: RevisionPurpose.REVISION_PURPOSE_SIGNATURE, partyId: 'borrower', sealId: '' },
+      ];
+      const details = [];
+      for (const provenance of refused) {
+        const refusal = await statusOf(addRevision(tenantId, docs[0]!.id, seal, 'seal:lender', provenance));
+        expect(refusal.code).toBe(3); // INVALID_ARGUMENT
+        details.push(refusal.details);
+      }
+      expect(details).toEqual([
+        'seal agency is not the seal of party bank',
+        'seal lender is not the seal of party borrower',
+        'a revision of kind SEAL cannot be a signature (that is made of SIGNATURE)',
+      ]);
+      const { document: untouched } = await callUnary(a.client.getDocument.bind(a.client), { tenantId, documentId: docs[0]!.id });
+      expect(untouched!.revisions).toHaveLength(1);
+
+      // The certification of every document, recorded as such; verified, it opens step 1.
+      const ids = [];
+      for (const d of docs) ids.push(await addRevision(tenantId, d.id, seal, 'seal:lender', certification));
+      const { document } = await callUnary(a.client.getDocument.bind(a.client), { tenantId, documentId: docs[0]!.id });
+      expect(document!.revisions.map((r) => r.provenance)).toEqual([{ purpose: RevisionPurpose.REVISION_PURPOSE_ORIGINAL, partyId: '', sealId: '' }, certification]);
+      await expect.poll(() => events.events.filter((e) => e.payload?.$case === 'revisionAdded').length, { timeout: 20_000 }).toBe(2);
+      const added = events.events.flatMap((e) => (e.payload?.$case === 'revisionAdded' ? [e.payload.value] : []));
+      expect(added.map((r) => [r.revisionId, r.provenance])).toEqual(ids.map((id) => [id, certification]));
+      for (const [i, d] of docs.entries()) await verdict(tenantId, contract.id, d.id, ids[i]!);
+      await expect.poll(async () => (await getContract(tenantId, contract.id)).openSteps, { timeout: 20_000 }).toBe(1);
     } finally {
       await events.stop();
     }

@@ -185,7 +185,7 @@ export interface Deal {
 }
 
 /** Uploads a PDF, creates a mortgage contract whose people are the test PKI's, and sends it. */
-export async function newDeal(world: World, options: { send?: boolean; pdf?: Buffer } = {}): Promise<Deal> {
+export async function newDeal(world: World, options: { send?: boolean; pdf?: Buffer; steps?: string[][]; certifyingPartyId?: string } = {}): Promise<Deal> {
   const tenantId = `bank-${randomUUID().slice(0, 8)}`;
   const original = options.pdf ?? makePdf(64 * 1024, 'Jitsuin mortgage contract');
   const document = await upload(world.documents, tenantId, original);
@@ -213,9 +213,9 @@ export async function newDeal(world: World, options: { send?: boolean; pdf?: Buf
     ],
     documents: [{ documentId: document.id, title: '金銭消費貸借契約書', signerPartyIds: [] }],
     // People in one step: these tests run no verification service, which opens later steps.
-    steps: [{ partyIds: ['borrower', 'co-borrower', 'guarantor'] }, { partyIds: ['bank'] }],
+    steps: (options.steps ?? [['borrower', 'co-borrower', 'guarantor'], ['bank']]).map((partyIds) => ({ partyIds })),
     deadline: new Date(Date.now() + 86_400_000),
-    certifyingPartyId: '',
+    certifyingPartyId: options.certifyingPartyId ?? '',
   });
   let sent = contract!;
   if (options.send !== false) {

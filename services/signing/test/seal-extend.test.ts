@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opensslVerify, pyhanko, qpdfCheck } from '@jitsuin/testkit/validators';
 import { Topics } from '@jitsuin/events';
-import { RevisionKind } from '@jitsuin/proto/document/v1/document';
+import { RevisionKind, RevisionPurpose } from '@jitsuin/proto/document/v1/document';
 import { CertificationLevel, type FieldLayout, PadesLevel, type RevisionRef } from '@jitsuin/proto/signing/v1/signing';
 import {
   callUnary,
@@ -110,6 +110,21 @@ describe('seals, timestamps and validation data', () => {
         [RevisionKind.REVISION_KIND_SEAL, 'seal:lender'],
         [RevisionKind.REVISION_KIND_VALIDATION_DATA, 'signing-service'],
         [RevisionKind.REVISION_KIND_TIMESTAMP, 'signing-service'],
+      ]);
+      // What each is for, as the signing service recorded it (this contract names no certifier:
+      // the lender's certifying seal is the bank's seal).
+      const bankSeal = { purpose: RevisionPurpose.REVISION_PURPOSE_SEAL, partyId: 'bank', sealId: 'lender' };
+      const signature = (partyId: string) => ({ purpose: RevisionPurpose.REVISION_PURPOSE_SIGNATURE, partyId, sealId: '' });
+      const platform = (purpose: RevisionPurpose) => ({ purpose, partyId: '', sealId: '' });
+      expect(document.revisions.map((r) => r.provenance)).toEqual([
+        platform(RevisionPurpose.REVISION_PURPOSE_ORIGINAL),
+        bankSeal,
+        signature('borrower'),
+        platform(RevisionPurpose.REVISION_PURPOSE_TIMESTAMP),
+        signature('guarantor'),
+        bankSeal,
+        platform(RevisionPurpose.REVISION_PURPOSE_EXTENSION),
+        platform(RevisionPurpose.REVISION_PURPOSE_EXTENSION),
       ]);
       // One chain: every revision's parent is the one before it.
       document.revisions.slice(1).forEach((r, i) => expect(r.parentId).toBe(document.revisions[i]!.id));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { checkProvenance } from '@jitsuin/contract';
 import { failedPrecondition, invalidArgument, notFound } from '@jitsuin/errors';
 import { checkId } from '../domain/contract.js';
 import {
@@ -6,12 +7,14 @@ import {
   checkPdfHead,
   checkPdfTail,
   type Document,
+  type Provenance,
   type Revision,
   type RevisionKind,
 } from '../domain/document.js';
 import { outboxEntries } from '@jitsuin/store';
 import { documentUploaded, revisionAdded } from '../events/payloads.js';
 import type { BlobStore } from '../store/blobs.js';
+import type { ContractRepository } from '../store/contracts.js';
 import type { DocumentRepository } from '../store/documents.js';
 
 export interface NewRevision {
@@ -20,6 +23,8 @@ export interface NewRevision {
   parentRevisionId: string;
   kind: RevisionKind;
   madeBy: string;
+  /** Who makes it and for what; absent from a writer that does not say (read from kind and madeBy). */
+  provenance?: Provenance;
   description?: string;
 }
 
@@ -32,6 +37,8 @@ const pdfChecks = {
 export class Documents {
   constructor(
     private readonly documents: DocumentRepository,
+    /** The contracts a revision's provenance is checked against. */
+    private readonly contracts: ContractRepository,
     private readonly blobs: BlobStore,
     private readonly maxDocumentBytes: number,
     /** Called with the id of a record whose change and events were just written. */
@@ -55,6 +62,7 @@ export class Documents {
       size: blob.size,
       kind: 'ORIGINAL',
       madeBy: 'upload',
+      provenance: { purpose: 'ORIGINAL' },
       createdAt: now,
     };
     const document: Document = {
@@ -91,6 +99,10 @@ export class Documents {
     if (input.kind === 'ORIGINAL') throw invalidArgument('a new revision cannot be an original');
     const document = await this.get(input.tenantId, input.documentId);
     const parent = this.headIs(document, input.parentRevisionId);
+    if (input.provenance) {
+      const contract = document.contractId ? await this.contracts.find(input.tenantId, document.contractId) : undefined;
+      checkProvenance(input.provenance, input.kind, document.revisions, contract);
+    }
     const { blob, created } = await this.blobs.put(
       chunks,
       { maxBytes: this.maxDocumentBytes, ...pdfChecks, prefix: { sha256: parent.sha256, size: parent.size } },
@@ -103,6 +115,7 @@ export class Documents {
       size: blob.size,
       kind: input.kind,
       madeBy: input.madeBy,
+      ...(input.provenance ? { provenance: input.provenance } : {}),
       description: input.description,
       createdAt: this.now(),
     };

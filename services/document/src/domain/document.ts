@@ -1,6 +1,7 @@
+import type { Provenance, RevisionKind } from '@jitsuin/contract';
 import { invalidArgument } from '@jitsuin/errors';
 
-export type RevisionKind = 'ORIGINAL' | 'SIGNATURE' | 'SEAL' | 'TIMESTAMP' | 'VALIDATION_DATA';
+export type { Provenance, RevisionKind };
 
 /** One state of a document's bytes. Revisions form a chain: each extends its parent. */
 export interface Revision {
@@ -10,6 +11,8 @@ export interface Revision {
   size: number;
   kind: RevisionKind;
   madeBy: string;
+  /** Who made it and for what; absent on revisions stored before it was recorded (see @jitsuin/contract). */
+  provenance?: Provenance;
   description?: string;
   createdAt: Date;
   /** The verification service's verdict on these bytes (verification.completed), once it came. */

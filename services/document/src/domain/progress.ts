@@ -1,11 +1,12 @@
+import { certificationOf, extensionOf, hasSigned } from '@jitsuin/contract';
 import { type Contract, type ContractChange, type Party, signsDocument, type VerifiedRevision } from './contract.js';
 import type { Revision } from './document.js';
 
 /**
  * How a sent contract moves on, as rules without I/O. The facts are the documents' revision
- * chains (who made each revision) and, per document, the newest revision the verification
- * service passed: a signature counts once a verified revision holds it, so a signature that
- * does not verify never opens the next step.
+ * chains (who made each revision and for what, read by @jitsuin/contract) and, per document,
+ * the newest revision the verification service passed: a signature counts once a verified
+ * revision holds it, so a signature that does not verify never opens the next step.
  *
  *   certification (when the contract has a certifying party) verified on every document
  *     → step 1 opens → its parties have signed every document → step 2 opens → ...
@@ -18,9 +19,6 @@ export interface DocumentChain {
   revisions: Revision[];
 }
 
-/** What the revision maker of a seal is called: see the signing service's Seal. */
-export const sealMaker = (sealId: string) => `seal:${sealId}`;
-
 /** The revisions of `chain` up to and including the verified one; none when nothing is verified. */
 function verifiedPart(chain: DocumentChain, verified: readonly VerifiedRevision[]): Revision[] {
   const id = verified.find((v) => v.documentId === chain.documentId)?.revisionId;
@@ -28,36 +26,12 @@ function verifiedPart(chain: DocumentChain, verified: readonly VerifiedRevision[
   return chain.revisions.slice(0, at + 1);
 }
 
-/** The certification is the first change to a certified document: a seal by the certifier. */
-function certification(contract: Contract, revisions: Revision[]): Revision | undefined {
-  const certifier = contract.parties.find((p) => p.id === contract.certifyingPartyId);
-  const first = revisions[1];
-  return certifier?.sealId && first?.kind === 'SEAL' && first.madeBy === sealMaker(certifier.sealId) ? first : undefined;
-}
-
-/** Whether `party` has signed (or sealed, for an organisation) the document in `revisions`. */
-export function hasSigned(contract: Contract, party: Party, revisions: Revision[]): boolean {
-  const certifiedBy = contract.certifyingPartyId ? certification(contract, revisions) : undefined;
-  return revisions.some((r) =>
-    party.kind === 'ORGANIZATION'
-      ? r.kind === 'SEAL' && r !== certifiedBy && r.madeBy === sealMaker(party.sealId ?? '')
-      : r.kind === 'SIGNATURE' && r.madeBy === party.id,
-  );
-}
-
-/** Long-term: after the last signature a DSS, then a document timestamp over everything. */
-function extendedToLta(revisions: Revision[]): boolean {
-  const last = revisions.at(-1);
-  const before = revisions.at(-2);
-  return last?.kind === 'TIMESTAMP' && before?.kind === 'VALIDATION_DATA';
-}
-
 /** Whether `party` signed every document it signs, within `revisionsOf` each. */
 export function signedAll(contract: Contract, party: Party, chains: DocumentChain[], revisionsOf: (chain: DocumentChain) => Revision[]): boolean {
   return contract.documents.every((d) => {
     if (!signsDocument(d, party.id)) return true;
     const chain = chains.find((c) => c.documentId === d.documentId);
-    return chain !== undefined && hasSigned(contract, party, revisionsOf(chain));
+    return chain !== undefined && hasSigned(contract, party.id, revisionsOf(chain));
   });
 }
 
@@ -75,7 +49,7 @@ export function stepsDone(contract: Contract, chains: DocumentChain[]): number {
 /** Every document's certification is verified (true when the contract has no certifier). */
 export function certified(contract: Contract, chains: DocumentChain[]): boolean {
   if (!contract.certifyingPartyId) return true;
-  return chains.every((c) => certification(contract, verifiedPart(c, contract.verified)) !== undefined);
+  return chains.every((c) => certificationOf(contract, verifiedPart(c, contract.verified)) !== undefined);
 }
 
 /** The verified revisions with `revisionId` recorded for its document, when it is newer. */
@@ -102,5 +76,5 @@ export function nextProgress(contract: Contract, chains: DocumentChain[]): Contr
   }
   if (contract.state !== 'SIGNED') return { state: 'SIGNED', openSteps: contract.steps.length };
   const verified = chains.map((c) => verifiedPart(c, contract.verified));
-  return verified.every(extendedToLta) ? { state: 'SEALED' } : undefined;
+  return verified.every((revisions) => extensionOf(contract, revisions) !== undefined) ? { state: 'SEALED' } : undefined;
 }

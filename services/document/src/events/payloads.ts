@@ -1,6 +1,7 @@
 import type { EventPayload } from '@jitsuin/events';
 import type { Contract, ContractChange, Party } from '../domain/contract.js';
 import type { Document, Revision } from '../domain/document.js';
+import { provenanceToProto } from '../grpc/mapping.js';
 import { contractKinds, endReasons, languages, partyKinds, partyRoles, revisionKinds } from '../protobuf/enums.js';
 
 /** Contacts only: events never carry the basic-4 facts. */
@@ -103,6 +104,7 @@ export function revisionAdded(document: Document, revision: Revision): EventPayl
         sha256: revision.sha256,
         size: revision.size,
         madeBy: revision.madeBy,
+        provenance: provenanceToProto(revision.provenance),
       },
     },
   ];

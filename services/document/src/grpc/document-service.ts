@@ -13,7 +13,7 @@ import type { Documents } from '../app/documents.js';
 import type { EvidenceExporter } from '../app/evidence.js';
 import { storeErrorTranslator } from '@jitsuin/store';
 import { contractStates, revisionKinds } from '../protobuf/enums.js';
-import { contractToProto, documentToProto, draftFromProto, revisionToProto } from './mapping.js';
+import { contractToProto, documentToProto, draftFromProto, provenanceFromProto, revisionToProto } from './mapping.js';
 import { splitUpload } from './upload-stream.js';
 import { exportEvidence } from './evidence.js';
 
@@ -88,6 +88,7 @@ export function documentService(
           parentRevisionId: metadata.parentRevisionId,
           kind: revisionKinds.fromProto(metadata.kind),
           madeBy: metadata.madeBy,
+          provenance: provenanceFromProto(metadata.provenance),
           description: metadata.description || undefined,
         },
         chunks,

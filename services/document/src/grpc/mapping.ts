@@ -2,8 +2,8 @@ import { invalidArgument } from '@jitsuin/errors';
 import type * as pb from '@jitsuin/proto/document/v1/document';
 import { Indication } from '@jitsuin/proto/verification/v1/verification';
 import type { Contract, ContractDraft, ExpectedFacts, Party } from '../domain/contract.js';
-import type { Document, Revision } from '../domain/document.js';
-import { contractKinds, contractStates, endReasons, genders, languages, partyKinds, partyRoles, revisionKinds } from '../protobuf/enums.js';
+import type { Document, Provenance, Revision } from '../domain/document.js';
+import { contractKinds, contractStates, endReasons, genders, languages, partyKinds, partyRoles, revisionKinds, revisionPurposes } from '../protobuf/enums.js';
 
 /** Protobuf messages to domain values and back; enums are checked on the way in. */
 
@@ -83,6 +83,20 @@ export function contractToProto(contract: Contract): pb.Contract {
   };
 }
 
+/** A provenance as sent; unset (or its purpose unset) when the writer did not say. */
+export function provenanceFromProto(provenance: pb.RevisionProvenance | undefined): Provenance | undefined {
+  if (!provenance || provenance.purpose === 0) return undefined;
+  return {
+    purpose: revisionPurposes.fromProto(provenance.purpose),
+    ...(provenance.partyId ? { partyId: provenance.partyId } : {}),
+    ...(provenance.sealId ? { sealId: provenance.sealId } : {}),
+  };
+}
+
+export function provenanceToProto(provenance: Provenance | undefined): pb.RevisionProvenance | undefined {
+  return provenance && { purpose: revisionPurposes.toProto[provenance.purpose], partyId: provenance.partyId ?? '', sealId: provenance.sealId ?? '' };
+}
+
 export function revisionToProto(revision: Revision): pb.Revision {
   return {
     id: revision.id,
@@ -91,6 +105,7 @@ export function revisionToProto(revision: Revision): pb.Revision {
     size: revision.size,
     kind: revisionKinds.toProto[revision.kind],
     madeBy: revision.madeBy,
+    provenance: provenanceToProto(revision.provenance),
     description: revision.description ?? '',
     createdAt: revision.createdAt,
     verification: revision.verification && {

@@ -8,6 +8,7 @@ import {
   PartyKind,
   PartyRole,
   RevisionKind,
+  RevisionPurpose,
 } from '@jitsuin/proto/document/v1/document';
 import type * as contract from '../domain/contract.js';
 import type * as document from '../domain/document.js';
@@ -86,4 +87,13 @@ export const revisionKinds = enumMapping<document.RevisionKind>('revision kind',
   SEAL: RevisionKind.REVISION_KIND_SEAL,
   TIMESTAMP: RevisionKind.REVISION_KIND_TIMESTAMP,
   VALIDATION_DATA: RevisionKind.REVISION_KIND_VALIDATION_DATA,
+});
+
+export const revisionPurposes = enumMapping<document.Provenance['purpose']>('revision purpose', {
+  ORIGINAL: RevisionPurpose.REVISION_PURPOSE_ORIGINAL,
+  CERTIFICATION: RevisionPurpose.REVISION_PURPOSE_CERTIFICATION,
+  SIGNATURE: RevisionPurpose.REVISION_PURPOSE_SIGNATURE,
+  SEAL: RevisionPurpose.REVISION_PURPOSE_SEAL,
+  TIMESTAMP: RevisionPurpose.REVISION_PURPOSE_TIMESTAMP,
+  EXTENSION: RevisionPurpose.REVISION_PURPOSE_EXTENSION,
 });

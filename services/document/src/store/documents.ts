@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Document, Revision, RevisionVerification } from '../domain/document.js';
+import type { Document, Provenance, Revision, RevisionVerification } from '../domain/document.js';
 import { insertWithEvents, outboxFields, type OutboxEntry } from '@jitsuin/store';
 
 interface DocumentRecord extends Omit<Document, 'id'> {
@@ -17,6 +17,11 @@ const revisionSchema = new Schema<Revision>(
     size: Number,
     kind: String,
     madeBy: String,
+    // Absent on revisions stored before it was recorded: @jitsuin/contract reads those from kind and madeBy.
+    provenance: {
+      type: new Schema<Provenance>({ purpose: String, partyId: String, sealId: String }, { _id: false }),
+      default: undefined,
+    },
     description: String,
     createdAt: Date,
     verification: {

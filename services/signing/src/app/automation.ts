@@ -1,9 +1,10 @@
+import { certificationOf, extensionOf, nextPlatformAct, type PlatformAct, signatureOf, signsDocument } from '@jitsuin/contract';
 import { JitsuinError } from '@jitsuin/errors';
 import type { EventEnvelope } from '@jitsuin/events';
 import type { Logger } from '@jitsuin/rpc';
 import type { FieldSpec, PadesLevel } from '@jitsuin/signer';
 import type { DocumentService } from '../clients/document-service.js';
-import { checkTurn, type ContractView, type DocumentView, fieldNameFor, type PartyView, sealMaker, signsDocument } from '../domain/contract.js';
+import { type ContractView, type DocumentView, fieldNameFor, type PartyView, type RevisionView } from '../domain/contract.js';
 import type { Signing } from './signing.js';
 
 /**
@@ -44,11 +45,13 @@ export class ContractAutomation {
     const payload = event.payload;
     switch (payload?.$case) {
       case 'contractSent':
-        return this.forContract(event, payload.value.contractId, (c) => this.certify(c));
-      case 'contractStepOpened':
-        return this.forContract(event, payload.value.contractId, (c) => this.sealStep(c, payload.value.stepIndex));
+        return this.forContract(event, payload.value.contractId, (c) => this.advance(c, (act) => act.purpose === 'CERTIFICATION'));
+      case 'contractStepOpened': {
+        const { stepIndex } = payload.value;
+        return this.forContract(event, payload.value.contractId, (c) => this.advance(c, (act) => act.purpose === 'SEAL' && (c.steps[stepIndex] ?? []).includes(act.partyId)));
+      }
       case 'contractSigned':
-        return this.forContract(event, payload.value.contractId, (c) => this.extendAll(c));
+        return this.forContract(event, payload.value.contractId, (c) => this.advance(c, (act) => act.purpose === 'EXTENSION'));
       default:
         return;
     }
@@ -70,89 +73,99 @@ export class ContractAutomation {
     }
   }
 
-  private async certify(contract: ContractView): Promise<void> {
-    const certifier = contract.parties.find((p) => p.id === contract.certifyingPartyId);
-    const sealId = certifier?.sealId;
-    if (!sealId) return;
-    const last = contract.steps.length - 1;
+  /**
+   * On every document, what the platform must sign next (as @jitsuin/contract reads the chain)
+   * while it is what the event is about; then what the event asked for, done now or before, is
+   * announced unless it was.
+   */
+  private async advance(contract: ContractView, concerns: (act: PlatformAct) => boolean): Promise<void> {
     await eachDocument(contract.documentIds, async (documentId) => {
-      // A field for each party who signs this document.
-      const addFields: FieldSpec[] = contract.steps.flatMap((ids, step) =>
-        ids
-          .filter((id) => signsDocument(contract, id, documentId))
-          .map((id) => ({
-            fieldName: fieldNameFor(id),
-            // The final seal locks the document: the lock must be on its field before it is signed.
-            ...(step === last && this.party(contract, id).kind === 'ORGANIZATION' ? { lock: true } : {}),
-          })),
-      );
-      const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
-      const first = document.revisions[1];
-      if (first?.kind === 'SEAL' && first.madeBy === sealMaker(sealId)) {
-        // Certified already: announced too, unless the answer to that was lost.
-        await this.signing.announceMade(contract, documentId, first, { kind: 'SEAL', partyId: sealId, fieldName: CERTIFICATION_FIELD, level: this.settings.level, sealId });
-        return;
+      let document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
+      const made = new Set<string>();
+      // One act per party at most, and the extension: a bound, should a document not move on.
+      for (let round = 0; round <= contract.parties.length + 1; round++) {
+        const act = nextPlatformAct(contract, documentId, document.revisions);
+        if (!act || !concerns(act)) break;
+        made.add(await this.perform(contract, document, act));
+        document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
       }
-      await this.signing.seal(
-        {
-          revision: this.ref(contract, document),
-          sealId,
-          placement: { fieldName: CERTIFICATION_FIELD },
-          level: this.settings.level,
-          certify: 2,
-          lock: false,
-          addFields,
-        },
-        this.limits(),
-      );
+      // Done already: announced too, unless the answer to that was lost.
+      for (const { revision, act } of this.doneFor(contract, document, concerns)) {
+        if (!made.has(revision.id)) await this.signing.announceMade(contract, documentId, revision, act);
+      }
     });
   }
 
-  private async sealStep(contract: ContractView, stepIndex: number): Promise<void> {
-    const organisations = (contract.steps[stepIndex] ?? []).map((id) => this.party(contract, id)).filter((p) => p.kind === 'ORGANIZATION');
-    const last = stepIndex === contract.steps.length - 1;
-    // Documents side by side; on one document the organisations of the step one after another.
-    await eachDocument(contract.documentIds, async (documentId) => {
-      for (const party of organisations) {
-        const sealId = party.sealId;
-        if (!sealId || !signsDocument(contract, party.id, documentId)) continue;
-        const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
-        try {
-          checkTurn(contract, party, document);
-        } catch (err) {
-          if (err instanceof JitsuinError && 'code' in err && err.code === 'ALREADY_SIGNED') {
-            const sealed = document.revisions.filter((r) => r.kind === 'SEAL' && r.madeBy === sealMaker(sealId) && r !== document.revisions[1]).at(-1);
-            // Sealed already: announced too, unless the answer to that was lost.
-            if (sealed) await this.signing.announceMade(contract, documentId, sealed, { kind: 'SEAL', partyId: sealId, fieldName: fieldNameFor(party.id), level: this.settings.level, sealId });
-            continue;
-          }
-          throw err;
-        }
-        await this.signing.seal(
+  private async perform(contract: ContractView, document: DocumentView, act: PlatformAct): Promise<string> {
+    const last = contract.steps.length - 1;
+    switch (act.purpose) {
+      case 'CERTIFICATION': {
+        // A field for each party who signs this document.
+        const addFields: FieldSpec[] = contract.steps.flatMap((ids, step) =>
+          ids
+            .filter((id) => signsDocument(contract, id, document.id))
+            .map((id) => ({
+              fieldName: fieldNameFor(id),
+              // The final seal locks the document: the lock must be on its field before it is signed.
+              ...(step === last && this.party(contract, id).kind === 'ORGANIZATION' ? { lock: true } : {}),
+            })),
+        );
+        const { revisionId } = await this.signing.seal(
           {
             revision: this.ref(contract, document),
-            sealId,
-            placement: { fieldName: fieldNameFor(party.id) },
+            sealId: act.sealId,
+            placement: { fieldName: CERTIFICATION_FIELD },
             level: this.settings.level,
-            // A certified document has the lock on the field already; otherwise the last seal adds it.
-            lock: last && !contract.certifyingPartyId,
+            certify: 2,
+            lock: false,
+            addFields,
+            provenance: act,
           },
           this.limits(),
         );
+        return revisionId;
       }
-    });
+      case 'SEAL': {
+        const { revisionId } = await this.signing.seal(
+          {
+            revision: this.ref(contract, document),
+            sealId: act.sealId,
+            placement: { fieldName: fieldNameFor(act.partyId) },
+            level: this.settings.level,
+            // A certified document has the lock on the field already; otherwise the last seal adds it.
+            lock: act.step === last && !contract.certifyingPartyId,
+            provenance: { purpose: 'SEAL', partyId: act.partyId, sealId: act.sealId },
+          },
+          this.limits(),
+        );
+        return revisionId;
+      }
+    }
+    return (await this.signing.extend({ revision: this.ref(contract, document), level: 'B-LTA' }, this.limits())).revisionId;
   }
 
-  private async extendAll(contract: ContractView): Promise<void> {
-    await eachDocument(contract.documentIds, async (documentId) => {
-      const document = await this.documents.getDocument(contract.tenantId, documentId, this.limits());
-      const [before, head] = document.revisions.slice(-2);
-      if (head?.kind === 'TIMESTAMP' && before?.kind === 'VALIDATION_DATA') {
-        await this.signing.announceMade(contract, documentId, head, { kind: 'TIMESTAMP', partyId: 'signing-service', fieldName: '', level: 'B-LTA' });
-        return;
+  /** The revisions that did what `concerns` names, with what their announcement says. */
+  private doneFor(contract: ContractView, document: DocumentView, concerns: (act: PlatformAct) => boolean) {
+    const done: { revision: RevisionView; act: Parameters<Signing['announceMade']>[3] }[] = [];
+    const certification = certificationOf(contract, document.revisions);
+    const certifier = contract.parties.find((p) => p.id === contract.certifyingPartyId);
+    if (certification && certifier?.sealId && concerns({ purpose: 'CERTIFICATION', partyId: certifier.id, sealId: certifier.sealId })) {
+      const sealId = certifier.sealId;
+      done.push({ revision: certification, act: { kind: 'SEAL', partyId: sealId, fieldName: CERTIFICATION_FIELD, level: this.settings.level, sealId } });
+    }
+    contract.steps.forEach((ids, step) => {
+      for (const id of ids) {
+        const party = this.party(contract, id);
+        if (party.kind !== 'ORGANIZATION' || !party.sealId || !concerns({ purpose: 'SEAL', partyId: id, sealId: party.sealId, step })) continue;
+        const sealed = signatureOf(contract, id, document.revisions);
+        if (sealed) done.push({ revision: sealed, act: { kind: 'SEAL', partyId: party.sealId, fieldName: fieldNameFor(id), level: this.settings.level, sealId: party.sealId } });
       }
-      await this.signing.extend({ revision: this.ref(contract, document), level: 'B-LTA' }, this.limits());
     });
+    const extension = extensionOf(contract, document.revisions);
+    if (extension && concerns({ purpose: 'EXTENSION' })) {
+      done.push({ revision: extension, act: { kind: 'TIMESTAMP', partyId: 'signing-service', fieldName: '', level: 'B-LTA' } });
+    }
+    return done;
   }
 
   private party(contract: ContractView, id: string): PartyView {

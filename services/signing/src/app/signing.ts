@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { type Provenance, sealMaker, sealProvenance } from '@jitsuin/contract';
 import { failedPrecondition, invalidArgument, JitsuinError, resourceExhausted } from '@jitsuin/errors';
 import {
   completeSignature,
@@ -75,6 +76,11 @@ export interface SealInput {
   lock: boolean;
   /** Empty fields for the later signers, laid out with a certification. */
   addFields?: FieldSpec[];
+  /**
+   * What the seal is for and whose it is (the automation knows); absent (the Seal call): the
+   * contract's organisation holding the seal, certifying when `certify` is set.
+   */
+  provenance?: Provenance;
 }
 
 export interface StoredRevision {
@@ -309,6 +315,7 @@ export class Signing {
           parentRevisionId: session.baseRevisionId,
           kind: 'SIGNATURE',
           madeBy: session.partyId,
+          provenance: { purpose: 'SIGNATURE', partyId: session.partyId },
           description: `PAdES ${session.level} signature of party ${session.partyId} in field ${session.fieldName}`,
         },
         parts,
@@ -357,7 +364,8 @@ export class Signing {
           documentId: ref.documentId,
           parentRevisionId: head.id,
           kind: 'SEAL',
-          madeBy: `seal:${input.sealId}`,
+          madeBy: sealMaker(input.sealId),
+          provenance: input.provenance ?? sealProvenance(contract, ref.documentId, input.sealId, input.certify !== undefined),
           description: `PAdES ${level} seal ${input.sealId} in field ${fieldName}${input.lock ? ', locking the document' : ''}`,
         },
         parts,
@@ -447,6 +455,7 @@ export class Signing {
           parentRevisionId: head.id,
           kind: 'TIMESTAMP',
           madeBy: 'signing-service',
+          provenance: { purpose: 'TIMESTAMP' },
           description: `document timestamp covering signature ${input.fieldName}`,
         },
         parts,
@@ -475,6 +484,7 @@ export class Signing {
         tenantId: input.revision.tenantId,
         documentId: input.revision.documentId,
         madeBy: 'signing-service',
+        provenance: { purpose: 'EXTENSION' } satisfies Provenance,
       };
       let parent = head.id;
       if (level === 'B-LTA' && parts.length > 2) {

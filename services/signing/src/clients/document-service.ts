@@ -8,10 +8,12 @@ import {
   Gender,
   PartyKind,
   RevisionKind,
+  RevisionPurpose,
   type AddRevisionRequest,
   type Contract,
   type Document,
   type Revision,
+  type RevisionProvenance,
 } from '@jitsuin/proto/document/v1/document';
 import { callClientStream, callUnary, fromDownstream } from '@jitsuin/rpc';
 import type {
@@ -19,6 +21,7 @@ import type {
   ContractView,
   DocumentView,
   ExpectedFacts,
+  Provenance,
   RevisionKind as DomainRevisionKind,
   RevisionView,
 } from '../domain/contract.js';
@@ -62,7 +65,27 @@ function contractFromProto(contract: Contract): ContractView {
   };
 }
 
+const PURPOSES: Record<Provenance['purpose'], RevisionPurpose> = {
+  ORIGINAL: RevisionPurpose.REVISION_PURPOSE_ORIGINAL,
+  CERTIFICATION: RevisionPurpose.REVISION_PURPOSE_CERTIFICATION,
+  SIGNATURE: RevisionPurpose.REVISION_PURPOSE_SIGNATURE,
+  SEAL: RevisionPurpose.REVISION_PURPOSE_SEAL,
+  TIMESTAMP: RevisionPurpose.REVISION_PURPOSE_TIMESTAMP,
+  EXTENSION: RevisionPurpose.REVISION_PURPOSE_EXTENSION,
+};
+
+/** Unset when the document service recorded none (a revision stored before it was recorded). */
+function provenanceFromProto(provenance: RevisionProvenance | undefined): Provenance | undefined {
+  if (!provenance || provenance.purpose === RevisionPurpose.REVISION_PURPOSE_UNSPECIFIED) return undefined;
+  return {
+    purpose: enumName(RevisionPurpose, provenance.purpose, 'REVISION_PURPOSE_') as Provenance['purpose'],
+    ...(provenance.partyId ? { partyId: provenance.partyId } : {}),
+    ...(provenance.sealId ? { sealId: provenance.sealId } : {}),
+  };
+}
+
 function revisionFromProto(revision: Revision): RevisionView {
+  const provenance = provenanceFromProto(revision.provenance);
   return {
     id: revision.id,
     ...(revision.parentId ? { parentId: revision.parentId } : {}),
@@ -70,6 +93,7 @@ function revisionFromProto(revision: Revision): RevisionView {
     size: revision.size,
     kind: enumName(RevisionKind, revision.kind, 'REVISION_KIND_') as DomainRevisionKind,
     madeBy: revision.madeBy,
+    ...(provenance ? { provenance } : {}),
   };
 }
 
@@ -96,6 +120,7 @@ export interface NewRevision {
   parentRevisionId: string;
   kind: Exclude<DomainRevisionKind, 'ORIGINAL'>;
   madeBy: string;
+  provenance: Provenance;
   description: string;
 }
 
@@ -207,7 +232,11 @@ export class DocumentService {
       yield {
         part: {
           $case: 'metadata',
-          value: { ...revision, kind: REVISION_KINDS[revision.kind] },
+          value: {
+            ...revision,
+            kind: REVISION_KINDS[revision.kind],
+            provenance: { purpose: PURPOSES[revision.provenance.purpose], partyId: revision.provenance.partyId ?? '', sealId: revision.provenance.sealId ?? '' },
+          },
         },
       };
       for (const part of parts) {

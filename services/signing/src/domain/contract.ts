@@ -1,3 +1,4 @@
+import { hasSigned, type ContractState, type Provenance, type RevisionKind, signsDocument } from '@jitsuin/contract';
 import { failedPrecondition, invalidArgument, notFound } from '@jitsuin/errors';
 import { signingError } from './errors.js';
 
@@ -5,16 +6,7 @@ import { signingError } from './errors.js';
  * What this service needs to know of a contract and its documents; the document service owns
  * them (this service never reads its collections, it asks it over gRPC).
  */
-export type ContractState =
-  | 'DRAFT'
-  | 'SENT'
-  | 'PARTIALLY_SIGNED'
-  | 'SIGNED'
-  | 'SEALED'
-  | 'ARCHIVED'
-  | 'DECLINED'
-  | 'VOIDED'
-  | 'EXPIRED';
+export type { ContractState, Provenance, RevisionKind };
 
 export type Gender = 'MALE' | 'FEMALE' | 'UNKNOWN';
 
@@ -51,8 +43,6 @@ export interface ContractView {
   certifyingPartyId?: string;
 }
 
-export type RevisionKind = 'ORIGINAL' | 'SIGNATURE' | 'SEAL' | 'TIMESTAMP' | 'VALIDATION_DATA';
-
 export interface RevisionView {
   id: string;
   parentId?: string;
@@ -60,6 +50,8 @@ export interface RevisionView {
   size: number;
   kind: RevisionKind;
   madeBy: string;
+  /** Who made it and for what; absent on revisions stored before it was recorded (see @jitsuin/contract). */
+  provenance?: Provenance;
 }
 
 export interface DocumentView {
@@ -106,19 +98,11 @@ export function cardSigner(contract: ContractView, partyId: string): PartyView &
 /** The name of a party's signature field: its id, without the dots a field name cannot hold. */
 export const fieldNameFor = (partyId: string) => partyId.replace(/\./g, '_');
 
-/** What the revision maker of a seal is called (the document service reads it back). */
-export const sealMaker = (sealId: string) => `seal:${sealId}`;
-
 /**
  * The signing order: a party signs only in its own step, once that step is open, and a
  * document once. Checked when a signature is prepared and again when it is completed, so a
  * copied link or a replayed request cannot sign out of turn.
  */
-export function signsDocument(contract: ContractView, partyId: string, documentId: string): boolean {
-  const signers = contract.signers[documentId];
-  return !signers?.length || signers.includes(partyId);
-}
-
 export function checkTurn(contract: ContractView, party: PartyView, document: DocumentView): void {
   if (!signsDocument(contract, party.id, document.id)) {
     throw signingError('FAILED_PRECONDITION', 'NOT_YOUR_TURN', `party ${party.id} does not sign document ${document.id} of contract ${contract.id}`);
@@ -129,10 +113,7 @@ export function checkTurn(contract: ContractView, party: PartyView, document: Do
     const open = contract.openSteps === 0 ? 'no step is open yet' : `step ${contract.openSteps} is open`;
     throw signingError('FAILED_PRECONDITION', 'NOT_YOUR_TURN', `party ${party.id} signs in step ${step + 1} of contract ${contract.id}, and ${open}: wait for the invitation`);
   }
-  const signed = document.revisions.some((r) =>
-    party.kind === 'PERSON' ? r.kind === 'SIGNATURE' && r.madeBy === party.id : r.kind === 'SEAL' && r.madeBy === sealMaker(party.sealId ?? '') && r !== document.revisions[1],
-  );
-  if (signed) throw signingError('FAILED_PRECONDITION', 'ALREADY_SIGNED', `party ${party.id} has signed document ${document.id} already`);
+  if (hasSigned(contract, party.id, document.revisions)) throw signingError('FAILED_PRECONDITION', 'ALREADY_SIGNED', `party ${party.id} has signed document ${document.id} already`);
 }
 
 /** The document is one of the contract's, and the revision named is its head. */

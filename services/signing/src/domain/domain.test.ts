@@ -71,9 +71,13 @@ describe('contract rules', () => {
     expect(kindOf(() => checkTurn({ ...contract('SENT'), openSteps: 2 }, person('guarantor'), doc(['SIGNATURE', 'borrower'])))).toBe('none');
     // The bank's certification is not its signature of step 3; its final seal is.
     const bank = person('bank');
-    const open3 = { ...contract('PARTIALLY_SIGNED'), openSteps: 3 };
+    const open3 = { ...contract('PARTIALLY_SIGNED'), openSteps: 3, certifyingPartyId: 'bank' };
     expect(kindOf(() => checkTurn(open3, bank, doc(['SEAL', 'seal:lender'], ['SIGNATURE', 'borrower'])))).toBe('none');
     expect(kindOf(() => checkTurn(open3, bank, doc(['SEAL', 'seal:lender'], ['SEAL', 'seal:lender'])))).toBe('FAILED_PRECONDITION');
+    // Without a certifier the bank's seal as the first change is its signature: not made twice.
+    const bankFirst = { ...contract('SENT'), steps: [['bank'], ['borrower'], ['guarantor']] };
+    expect(kindOf(() => checkTurn(bankFirst, bank, doc()))).toBe('none');
+    expect(kindOf(() => checkTurn(bankFirst, bank, doc(['SEAL', 'seal:lender'])))).toBe('FAILED_PRECONDITION');
     // A document only some parties sign.
     const d2 = { ...doc(), id: 'd2' };
     expect(kindOf(() => checkTurn({ ...contract('SENT'), openSteps: 2 }, person('guarantor'), d2))).toBe('none');
