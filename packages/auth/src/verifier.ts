@@ -21,9 +21,16 @@ const ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'];
 const MAX_TOKEN_CHARS = 8192;
 /** Platform tokens live minutes; one that claims to live longer was not issued by the platform. */
 const MAX_TOKEN_AGE = '1h';
+/**
+ * Tokens verified already, until they expire: a client sends the same token with every call for
+ * minutes, and checking its signature again each time costs most of what access adds to a call.
+ * A token signed by a key that is withdrawn meanwhile stays good here until it expires.
+ */
+const VERIFIED_TOKENS = 5000;
 
 export class TokenVerifier {
   private readonly keys: JWTVerifyGetKey;
+  private readonly verified = new Map<string, Caller>();
 
   constructor(private readonly settings: VerifierSettings) {
     this.keys = 'url' in settings.keys
@@ -34,6 +41,17 @@ export class TokenVerifier {
   /** The caller a bearer token names; UNAUTHENTICATED saying what is wrong with it otherwise. */
   async verify(token: string): Promise<Caller> {
     if (token.length > MAX_TOKEN_CHARS) throw unauthenticated('the access token is too long to be a platform token');
+    const known = this.verified.get(token);
+    if (known && Date.now() < known.expiresAt.getTime()) return known;
+    this.verified.delete(token);
+    const caller = await this.verifySignedToken(token);
+    // The oldest entry makes room: the map keeps insertion order.
+    if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, caller);
+    return caller;
+  }
+
+  private async verifySignedToken(token: string): Promise<Caller> {
     try {
       const { payload } = await jwtVerify(token, this.keys, {
         issuer: this.settings.issuer,

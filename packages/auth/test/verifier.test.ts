@@ -95,6 +95,16 @@ describe('platform access tokens', () => {
     own.close();
   });
 
+  it('knows a token it verified until the token expires, and not a moment longer', async () => {
+    const exact = new TokenVerifier({ issuer: issuer.issuer, keys: { set: issuer.jwks }, clockToleranceSec: 0 });
+    const token = await issuer.mint({ tenant: 'bank-a', roles: ['sender'] }, { expiresIn: 1 });
+    const first = await exact.verify(token);
+    // The same object again: taken from what it verified, not verified again.
+    expect(await exact.verify(token)).toBe(first);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, first.expiresAt.getTime() - Date.now()) + 50));
+    await expect(exact.verify(token)).rejects.toThrow(/expired/);
+  });
+
   it('refuses a token too long to be one without parsing it', async () => {
     expect(await refusal('a'.repeat(9000))).toEqual({ kind: 'UNAUTHENTICATED', message: expect.stringMatching(/too long/) });
   });
