@@ -53,5 +53,7 @@ describe('Kafka restarted while state changes are made', () => {
     } finally {
       await collector.stop();
     }
-  });
+    // Stopping and starting the broker (SASL logins and ACLs checked on every start) takes most of
+    // a minute here, before the events of the outage are even awaited.
+  }, 240_000);
 });
