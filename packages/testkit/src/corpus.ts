@@ -4,10 +4,10 @@ import { gunzipSync } from 'node:zlib';
 import { repoRoot } from './infra/paths.js';
 
 /**
- * The shared corpus of malformed PDFs (../shared/corpus/malformed beside the repository, or
- * JITSUIN_CORPUS): every parser of outside PDFs is run over it.
+ * The corpus of malformed PDFs (packages/testkit/fixtures/malformed-pdfs, or JITSUIN_CORPUS):
+ * every parser of outside PDFs is run over it.
  */
-export const malformedCorpusDir = resolve(process.env.JITSUIN_CORPUS ?? join(repoRoot, '../shared/corpus/malformed'));
+export const malformedCorpusDir = resolve(process.env.JITSUIN_CORPUS ?? join(repoRoot, 'packages/testkit/fixtures/malformed-pdfs'));
 
 export interface CorpusFile {
   /** Path below the corpus directory, for test names. */

@@ -97,8 +97,8 @@ describe('test PKI certificates', () => {
   });
 
   it('matches the real J-LIS root DN byte for byte', async () => {
-    // shared/ sits beside the repository (also in CI); without it there is nothing to compare.
-    const realRoot = fileURLToPath(new URL('../../../../shared/trust/jpki/sign_ca_2023.pem', import.meta.url));
+    // The real J-LIS roots (public certificates) are kept in packages/jpki/roots.
+    const realRoot = fileURLToPath(new URL('../../jpki/roots/sign_ca_2023.pem', import.meta.url));
     if (!existsSync(realRoot)) return;
     const subjectDer = (pem: string) => {
       const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');

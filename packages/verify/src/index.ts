@@ -35,7 +35,7 @@ export {
   type StatusAnswer,
   type StatusQuestion,
 } from './revocation.js';
-export { type JpkiEndpointSetting, loadJpkiEndpoints, parseJpkiEndpoints } from './jpki-endpoints.js';
+export { type JpkiEndpointSetting, loadJpkiEndpoints, optionalUrl, parseJpkiEndpoints } from './jpki-endpoints.js';
 export { renderReportText, type TextRenderOptions, terminalSafe } from './render/text.js';
 export { escapeHtml, renderReportHtml, REPORT_STYLE_HASH } from './render/html.js';
 export { describeReport, type Lang, type Line, meaningWords, type Phrase, type ReportWords, type SignatureWords, timeWords, type Tone } from './render/words.js';

@@ -13,7 +13,8 @@ export interface JpkiEndpointSetting {
   crl?: string;
 }
 
-function optionalUrl(name: string, raw: unknown): string | undefined {
+/** An optional http(s) URL setting: undefined when empty, an error naming `name` when not a URL. */
+export function optionalUrl(name: string, raw: unknown): string | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   if (typeof raw !== 'string') throw new Error(`${name} must be an http(s) URL`);
   let url: URL;

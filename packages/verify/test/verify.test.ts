@@ -156,7 +156,7 @@ describe('chains', () => {
 
   it('the real JPKI roots (every generation) load as trust anchors, and a test card does not chain to them', async () => {
     const { readdir, readFile } = await import('node:fs/promises');
-    const dir = fileURLToPath(new URL('../../../../shared/trust/jpki', import.meta.url));
+    const dir = fileURLToPath(new URL('../../jpki/roots', import.meta.url));
     const roots = await Promise.all((await readdir(dir)).filter((f) => f.endsWith('.pem')).map((f) => readFile(`${dir}/${f}`, 'utf8')));
     expect(roots.length).toBeGreaterThanOrEqual(4);
     expect(only(await verifyPdf(signed['B-B']!, { trustAnchors: roots }))).toMatchObject({ indication: 'INDETERMINATE', subIndication: 'NO_CERTIFICATE_CHAIN_FOUND' });

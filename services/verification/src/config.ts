@@ -5,7 +5,7 @@ import { kafkaConnectionFromEnv, type KafkaConnection } from '@jitsuin/events';
 import type { AddressPolicies } from './domain/signer-facts.js';
 import { relaySettingsFromEnv, type RelaySettings } from '@jitsuin/store';
 import { linkKey, type LinkKeys } from '@jitsuin/web';
-import { type JpkiEndpointSetting, parseJpkiEndpoints } from '@jitsuin/verify';
+import { type JpkiEndpointSetting, optionalUrl, parseJpkiEndpoints } from '@jitsuin/verify';
 
 
 /** The verification service's settings, read from the environment once, at start. */
@@ -71,19 +71,6 @@ export interface VerificationConfig extends RelaySettings {
    * SIGNER_ADDRESS_POLICY_BY_TENANT `tenant=policy,...` for those that differ.
    */
   signerAddressPolicies: AddressPolicies;
-}
-
-function optionalUrl(name: string, raw: unknown): string | undefined {
-  if (raw === undefined || raw === null || raw === '') return undefined;
-  if (typeof raw !== 'string') throw new Error(`${name} must be an http(s) URL`);
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error(`${name} must be an http(s) URL (got ${JSON.stringify(raw)})`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL`);
-  return url.toString();
 }
 
 /** REPORT_LINK_KEY and REPORT_LINK_PREVIOUS_KEY: secrets of at least 32 bytes; a previous key only beside a current one. */

@@ -71,12 +71,12 @@ function mismatchWords(language: Language, notice: Extract<Notice, { kind: 'veri
   const facts = notice.differingFacts;
   if (language === 'ja') {
     return facts.length > 0
-      ? [`理由: 署名に使われた電子証明書の${factWords('ja', facts)}が、契約で署名者として予定された方の情報と一致しません。別の方のマイナンバーカードで署名された可能性があります。`]
-      : ['理由: 署名に使われた電子証明書に基本4情報がありません。マイナンバーカードの署名用電子証明書による署名ではありません。'];
+      ? [`理由: 署名に使われた電子証明書の${factWords('ja', facts)}が、契約で署名者として予定された方の情報と一致しません。別の方のカードで署名された可能性があります。`]
+      : ['理由: 署名に使われた電子証明書に基本4情報がありません。公的個人認証の署名用電子証明書による署名ではありません。'];
   }
   return facts.length > 0
-    ? [`Reason: the ${factWords('en', facts)} in the signer's certificate ${facts.length === 1 ? 'does' : 'do'} not match what the contract expects of the party: the signature may have been made with someone else's My Number Card.`]
-    : ["Reason: the signer's certificate carries no basic-4 facts: the signature was not made with a My Number Card signing certificate."];
+    ? [`Reason: the ${factWords('en', facts)} in the signer's certificate ${facts.length === 1 ? 'does' : 'do'} not match what the contract expects of the party: the signature may have been made with someone else's card.`]
+    : ["Reason: the signer's certificate carries no basic-4 facts: the signature was not made with a JPKI signing certificate."];
 }
 
 function dateWords(language: Language, date: Date): string {
